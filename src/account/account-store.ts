@@ -1,0 +1,98 @@
+/**
+ * Accounts in SQLite: who exists, their handle, password hash, sealed signing
+ * key and status. Only this file writes the `account` table.
+ */
+import type { Db } from '../db/open-database.js'
+
+export type AccountStatus = 'active' | 'deactivated' | 'takendown' | 'deleted'
+
+export interface Account {
+  did: string
+  handle: string
+  email: string | null
+  passwordHash: string | null
+  signingKeyEnc: Buffer
+  status: AccountStatus
+  createdAt: string
+}
+
+interface AccountRow {
+  did: string
+  handle: string
+  email: string | null
+  password_hash: string | null
+  signing_key_enc: Buffer
+  status: AccountStatus
+  created_at: string
+}
+
+const toAccount = (r: AccountRow | undefined): Account | null =>
+  r
+    ? {
+        did: r.did,
+        handle: r.handle,
+        email: r.email,
+        passwordHash: r.password_hash,
+        signingKeyEnc: r.signing_key_enc,
+        status: r.status,
+        createdAt: r.created_at,
+      }
+    : null
+
+export class AccountStore {
+  private byDid
+  private byHandle
+  private byEmail
+
+  constructor(private db: Db) {
+    this.byDid = db.prepare<[string], AccountRow>('SELECT * FROM account WHERE did = ?')
+    this.byHandle = db.prepare<[string], AccountRow>('SELECT * FROM account WHERE handle = ?')
+    this.byEmail = db.prepare<[string], AccountRow>('SELECT * FROM account WHERE email = ?')
+  }
+
+  get(did: string): Account | null {
+    return toAccount(this.byDid.get(did))
+  }
+
+  getByHandle(handle: string): Account | null {
+    return toAccount(this.byHandle.get(handle.toLowerCase()))
+  }
+
+  /** Finds an account by DID, handle or email, as createSession's identifier allows. */
+  lookup(identifier: string): Account | null {
+    const id = identifier.trim()
+    if (id.startsWith('did:')) return this.get(id)
+    if (id.includes('@')) return toAccount(this.byEmail.get(id.toLowerCase()))
+    return this.getByHandle(id)
+  }
+
+  /** Inserts the row; call inside the transaction that writes the first commit. */
+  insert(a: { did: string; handle: string; email: string | null; passwordHash: string | null; signingKeyEnc: Buffer }): void {
+    this.db
+      .prepare(
+        `INSERT INTO account (did, handle, email, password_hash, signing_key_enc, status, created_at)
+         VALUES (?, ?, ?, ?, ?, 'active', ?)`,
+      )
+      .run(a.did, a.handle.toLowerCase(), a.email?.toLowerCase() ?? null, a.passwordHash, a.signingKeyEnc, new Date().toISOString())
+  }
+
+  setHandle(did: string, handle: string): void {
+    this.db.prepare('UPDATE account SET handle = ? WHERE did = ?').run(handle.toLowerCase(), did)
+  }
+
+  setStatus(did: string, status: AccountStatus): void {
+    this.db.prepare('UPDATE account SET status = ?, status_changed_at = ? WHERE did = ?').run(status, new Date().toISOString(), did)
+  }
+
+  setPasswordHash(did: string, hash: string): void {
+    this.db.prepare('UPDATE account SET password_hash = ? WHERE did = ?').run(hash, did)
+  }
+
+  /** Accounts in DID order, for listRepos. */
+  list(limit: number, afterDid?: string): Account[] {
+    const rows = afterDid
+      ? this.db.prepare<[string, number], AccountRow>('SELECT * FROM account WHERE did > ? ORDER BY did LIMIT ?').all(afterDid, limit)
+      : this.db.prepare<[number], AccountRow>('SELECT * FROM account ORDER BY did LIMIT ?').all(limit)
+    return rows.map((r) => toAccount(r)!)
+  }
+}

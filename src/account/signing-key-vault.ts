@@ -1,0 +1,50 @@
+/**
+ * Account signing keys at rest: AES-256-GCM under the server's
+ * key-encryption key, with the account DID as associated data so that a
+ * ciphertext moved to another account's row does not decrypt.
+ *
+ * Layout of a sealed key: version byte (1) | 12-byte IV | 16-byte tag | ciphertext.
+ */
+import crypto from 'node:crypto'
+import { Secp256k1Keypair } from '@atproto/crypto'
+
+const VERSION = 1
+
+export class SigningKeyVault {
+  private cache = new Map<string, Secp256k1Keypair>()
+
+  constructor(private kek: Buffer) {
+    if (kek.length !== 32) throw new Error('key-encryption key must be 32 bytes')
+  }
+
+  seal(did: string, privateKey: Uint8Array): Buffer {
+    const iv = crypto.randomBytes(12)
+    const cipher = crypto.createCipheriv('aes-256-gcm', this.kek, iv)
+    cipher.setAAD(Buffer.from(did))
+    const body = Buffer.concat([cipher.update(privateKey), cipher.final()])
+    return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), body])
+  }
+
+  open(did: string, sealed: Uint8Array): Uint8Array {
+    const buf = Buffer.from(sealed)
+    if (buf[0] !== VERSION) throw new Error('unknown sealed key version')
+    const decipher = crypto.createDecipheriv('aes-256-gcm', this.kek, buf.subarray(1, 13))
+    decipher.setAAD(Buffer.from(did))
+    decipher.setAuthTag(buf.subarray(13, 29))
+    return Buffer.concat([decipher.update(buf.subarray(29)), decipher.final()])
+  }
+
+  /** The account's keypair, decrypted once and kept in memory after that. */
+  async keypair(did: string, sealed: Uint8Array): Promise<Secp256k1Keypair> {
+    let kp = this.cache.get(did)
+    if (!kp) {
+      kp = await Secp256k1Keypair.import(this.open(did, sealed), { exportable: false })
+      this.cache.set(did, kp)
+    }
+    return kp
+  }
+
+  forget(did: string): void {
+    this.cache.delete(did)
+  }
+}

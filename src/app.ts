@@ -1,0 +1,40 @@
+/**
+ * The Hono app: XRPC methods, well-known routes, health, and the catch-all
+ * that keeps every unknown path in the standard error shape.
+ */
+import { Hono } from 'hono'
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { AppContext } from './context.js'
+import { xrpcRouter } from './xrpc/xrpc-router.js'
+import { serverMethods } from './xrpc/com/atproto/server/index.js'
+import { repoMethods } from './xrpc/com/atproto/repo/index.js'
+import { syncMethods } from './xrpc/com/atproto/sync/index.js'
+import { identityMethods } from './xrpc/com/atproto/identity/index.js'
+import { wellKnownRoutes } from './identity/well-known-routes.js'
+
+export interface BuiltApp {
+  app: Hono
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean
+  closeSockets(): Promise<void>
+}
+
+export function buildApp(ctx: AppContext): BuiltApp {
+  const app = new Hono()
+  app.get('/xrpc/_health', (c) => c.json({ version: '0.1.0' }))
+  app.route('/', wellKnownRoutes(ctx))
+  app.route('/', xrpcRouter(ctx, [...serverMethods, ...repoMethods, ...syncMethods, ...identityMethods]))
+  app.notFound((c) => c.json({ error: 'NotFound', message: `Nothing at ${c.req.path}` }, 404))
+  app.onError((err, c) => {
+    ctx.logger.error({ err, path: c.req.path }, 'unhandled error')
+    return c.json({ error: 'InternalServerError', message: 'Internal Server Error' }, 500)
+  })
+  return {
+    app,
+    upgrade(_req, socket) {
+      socket.destroy()
+      return false
+    },
+    async closeSockets() {},
+  }
+}

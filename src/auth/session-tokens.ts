@@ -1,0 +1,118 @@
+/**
+ * Access and refresh JWTs for a person's clients (createSession and
+ * friends), HS256 under the server's JWT secret. Refresh tokens are
+ * single-use and tracked in `refresh_token`, so deleteSession and revoking an
+ * app password end them at once.
+ */
+import crypto from 'node:crypto'
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose'
+import type { Db } from '../db/open-database.js'
+import { XrpcError } from '../xrpc/xrpc-error.js'
+
+export type AccessScope = 'com.atproto.access' | 'com.atproto.appPass' | 'com.atproto.appPassPrivileged'
+
+export interface AccessClaims {
+  did: string
+  scope: AccessScope
+  /** Name of the app password the session was made with, if any. */
+  appPassword: string | null
+}
+
+export interface RefreshClaims {
+  did: string
+  jti: string
+  appPassword: string | null
+}
+
+const ACCESS_TYP = 'at+jwt'
+const REFRESH_TYP = 'refresh+jwt'
+
+export class SessionTokens {
+  constructor(
+    private db: Db,
+    private secret: Uint8Array,
+    private serviceDid: string,
+    private accessTtlSec: number,
+    private refreshTtlSec: number,
+  ) {}
+
+  async issue(did: string, appPassword: { name: string; privileged: boolean } | null) {
+    const scope: AccessScope = !appPassword
+      ? 'com.atproto.access'
+      : appPassword.privileged
+        ? 'com.atproto.appPassPrivileged'
+        : 'com.atproto.appPass'
+    const now = Math.floor(Date.now() / 1000)
+    const accessJwt = await new SignJWT({ scope, ...(appPassword ? { app: appPassword.name } : {}) })
+      .setProtectedHeader({ alg: 'HS256', typ: ACCESS_TYP })
+      .setSubject(did)
+      .setAudience(this.serviceDid)
+      .setIssuedAt(now)
+      .setExpirationTime(now + this.accessTtlSec)
+      .sign(this.secret)
+    const jti = crypto.randomBytes(24).toString('base64url')
+    const expiresAt = now + this.refreshTtlSec
+    const refreshJwt = await new SignJWT({ scope: 'com.atproto.refresh', ...(appPassword ? { app: appPassword.name } : {}) })
+      .setProtectedHeader({ alg: 'HS256', typ: REFRESH_TYP })
+      .setSubject(did)
+      .setAudience(this.serviceDid)
+      .setJti(jti)
+      .setIssuedAt(now)
+      .setExpirationTime(expiresAt)
+      .sign(this.secret)
+    this.db
+      .prepare('INSERT INTO refresh_token (id, did, app_password_name, expires_at) VALUES (?, ?, ?, ?)')
+      .run(jti, did, appPassword?.name ?? null, expiresAt)
+    return { accessJwt, refreshJwt }
+  }
+
+  async verifyAccess(token: string): Promise<AccessClaims> {
+    const payload = await this.verify(token, ACCESS_TYP)
+    const scope = payload.scope as AccessScope
+    if (!['com.atproto.access', 'com.atproto.appPass', 'com.atproto.appPassPrivileged'].includes(scope)) {
+      throw new XrpcError(401, 'InvalidToken', 'Token is not an access token')
+    }
+    return { did: payload.sub!, scope, appPassword: typeof payload.app === 'string' ? payload.app : null }
+  }
+
+  async verifyRefresh(token: string): Promise<RefreshClaims> {
+    const payload = await this.verify(token, REFRESH_TYP)
+    if (payload.scope !== 'com.atproto.refresh' || !payload.jti) {
+      throw new XrpcError(401, 'InvalidToken', 'Token is not a refresh token')
+    }
+    const row = this.db.prepare('SELECT 1 FROM refresh_token WHERE id = ?').get(payload.jti)
+    if (!row) throw new XrpcError(401, 'ExpiredToken', 'Refresh token has been revoked or already used')
+    return { did: payload.sub!, jti: payload.jti, appPassword: typeof payload.app === 'string' ? payload.app : null }
+  }
+
+  /** Spends a refresh token; false when it was already spent (a race or a replay). */
+  consumeRefresh(jti: string): boolean {
+    return this.db.prepare('DELETE FROM refresh_token WHERE id = ?').run(jti).changes > 0
+  }
+
+  revokeAll(did: string): void {
+    this.db.prepare('DELETE FROM refresh_token WHERE did = ?').run(did)
+  }
+
+  pruneExpired(): void {
+    this.db.prepare('DELETE FROM refresh_token WHERE expires_at < ?').run(Math.floor(Date.now() / 1000))
+  }
+
+  private async verify(token: string, typ: string) {
+    try {
+      const { payload } = await jwtVerify(token, this.secret, {
+        algorithms: ['HS256'],
+        audience: this.serviceDid,
+        typ,
+      })
+      if (typeof payload.sub !== 'string' || !payload.sub.startsWith('did:')) {
+        throw new XrpcError(401, 'InvalidToken', 'Token has no subject')
+      }
+      return payload
+    } catch (err) {
+      if (err instanceof XrpcError) throw err
+      if (err instanceof joseErrors.JWTExpired) throw new XrpcError(400, 'ExpiredToken', 'Token has expired')
+      throw new XrpcError(401, 'InvalidToken', 'Token could not be verified')
+    }
+  }
+}

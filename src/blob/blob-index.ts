@@ -1,0 +1,73 @@
+/**
+ * Which blobs each account has, and which of its records reference them.
+ */
+import type { Db } from '../db/open-database.js'
+
+export interface BlobRow {
+  cid: string
+  mimeType: string
+  size: number
+  createdAt: string
+}
+
+export class BlobIndex {
+  constructor(private db: Db) {}
+
+  add(did: string, cid: string, mimeType: string, size: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO blob (did, cid, mime_type, size, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (did, cid) DO UPDATE SET mime_type = excluded.mime_type`,
+      )
+      .run(did, cid, mimeType, size, new Date().toISOString())
+  }
+
+  get(did: string, cid: string): BlobRow | null {
+    const r = this.db.prepare('SELECT cid, mime_type, size, created_at FROM blob WHERE did = ? AND cid = ?').get(did, cid) as
+      | { cid: string; mime_type: string; size: number; created_at: string }
+      | undefined
+    return r ? { cid: r.cid, mimeType: r.mime_type, size: r.size, createdAt: r.created_at } : null
+  }
+
+  /** Replaces the blob links of one record (call inside the commit's transaction). */
+  linkRecord(did: string, uri: string, blobCids: string[]): void {
+    this.db.prepare('DELETE FROM record_blob WHERE did = ? AND record_uri = ?').run(did, uri)
+    const ins = this.db.prepare('INSERT OR IGNORE INTO record_blob (did, blob_cid, record_uri) VALUES (?, ?, ?)')
+    for (const cid of blobCids) ins.run(did, cid, uri)
+  }
+
+  /** Blob CIDs of an account, optionally only those referenced by records written after `sinceRev`. */
+  list(did: string, opts: { limit: number; cursor?: string; since?: string }): string[] {
+    if (opts.since) {
+      return (
+        this.db
+          .prepare(
+            `SELECT DISTINCT rb.blob_cid AS cid FROM record_blob rb
+             JOIN record r ON r.did = rb.did AND r.scope = '' AND ('at://' || r.did || '/' || r.collection || '/' || r.rkey) = rb.record_uri
+             WHERE rb.did = ? AND r.rev > ? AND rb.blob_cid > ? ORDER BY rb.blob_cid LIMIT ?`,
+          )
+          .all(did, opts.since, opts.cursor ?? '', opts.limit) as { cid: string }[]
+      ).map((r) => r.cid)
+    }
+    return (
+      this.db
+        .prepare('SELECT cid FROM blob WHERE did = ? AND cid > ? ORDER BY cid LIMIT ?')
+        .all(did, opts.cursor ?? '', opts.limit) as { cid: string }[]
+    ).map((r) => r.cid)
+  }
+
+  /** Blobs no record references that are older than `olderThan` (ISO time): the collector's work list. */
+  unreferenced(olderThan: string, limit = 500): { did: string; cid: string }[] {
+    return this.db
+      .prepare(
+        `SELECT b.did, b.cid FROM blob b
+         WHERE b.created_at < ? AND NOT EXISTS (SELECT 1 FROM record_blob rb WHERE rb.did = b.did AND rb.blob_cid = b.cid)
+         LIMIT ?`,
+      )
+      .all(olderThan, limit) as { did: string; cid: string }[]
+  }
+
+  remove(did: string, cid: string): void {
+    this.db.prepare('DELETE FROM blob WHERE did = ? AND cid = ?').run(did, cid)
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Configuration: the environment turned into one typed object. Every default
+ * lives here, and every bad value stops start-up with the variable's name.
+ *
+ * @example
+ * const config = loadConfig(process.env)
+ * const pds = await createPds(config)
+ */
+import path from 'node:path'
+
+export type Registration = 'open' | 'invite' | 'closed'
+
+export interface Config {
+  /** TCP port of the public listener. */
+  port: number
+  /** Interface the standalone server binds to. */
+  host: string
+  /** Folder holding the database, blobs, secrets and the embedded PLC's log. */
+  dataDir: string
+  /** The URL the world reaches this server at (no trailing slash). */
+  publicUrl: string
+  /** Host name of publicUrl: used for did:web and as the default handle domain. */
+  hostname: string
+  /** This server's own DID (did:web of its host name), the `aud` of its tokens. */
+  serviceDid: string
+  /** Suffixes handles are made under, each starting with a dot (".test"). */
+  handleDomains: string[]
+  /** PLC directory; undefined means "run the embedded one on loopback". */
+  plcUrl: string | undefined
+  registration: Registration
+  /** Secrets given in the environment; the missing ones are generated into dataDir. */
+  secrets: {
+    jwtSecret?: string
+    keyEncryptionKey?: string
+    plcRotationKey?: string
+  }
+  /** Largest JSON body accepted on XRPC procedures, in bytes. */
+  maxJsonBodyBytes: number
+  /** Largest blob accepted by uploadBlob, in bytes. */
+  maxBlobBytes: number
+  /** SQLite `synchronous` level: NORMAL survives process crashes, FULL also power loss. */
+  dbSynchronous: 'NORMAL' | 'FULL'
+  /** Check every XRPC output against its lexicon (tests turn this on). */
+  validateOutput: boolean
+  /** Log level for pino ('silent' to mute). */
+  logLevel: string
+  accessTokenTtlSec: number
+  refreshTokenTtlSec: number
+}
+
+type Env = Record<string, string | undefined>
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`)
+    this.name = 'ConfigError'
+  }
+}
+
+/** Reads the environment into a Config; `overrides` win over the environment. */
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const port = intVar(env, 'HEARTH_PORT', 2583, 0, 65535)
+  const publicUrl = urlVar(env, 'HEARTH_PUBLIC_URL', `http://localhost:${port}`)
+  const hostname = new URL(publicUrl).hostname
+  const urlHost = new URL(publicUrl).host
+  const config: Config = {
+    port,
+    host: env.HEARTH_HOST || '0.0.0.0',
+    dataDir: path.resolve(env.HEARTH_DATA_DIR || './data'),
+    publicUrl,
+    hostname,
+    serviceDid: `did:web:${encodeURIComponent(urlHost)}`,
+    handleDomains: handleDomainsVar(env, hostname),
+    plcUrl: env.HEARTH_PLC_URL ? urlVar(env, 'HEARTH_PLC_URL', '') : undefined,
+    registration: enumVar(env, 'HEARTH_REGISTRATION', ['open', 'invite', 'closed'], 'invite'),
+    secrets: {
+      jwtSecret: secretVar(env, 'HEARTH_JWT_SECRET', 32),
+      keyEncryptionKey: hexKeyVar(env, 'HEARTH_KEY_ENCRYPTION_KEY'),
+      plcRotationKey: hexKeyVar(env, 'HEARTH_PLC_ROTATION_KEY'),
+    },
+    maxJsonBodyBytes: intVar(env, 'HEARTH_MAX_JSON_BYTES', 1024 * 1024, 1024, 1 << 30),
+    maxBlobBytes: intVar(env, 'HEARTH_MAX_BLOB_BYTES', 50 * 1024 * 1024, 1024, 1 << 32),
+    dbSynchronous: enumVar(env, 'HEARTH_DB_SYNC', ['NORMAL', 'FULL'], 'NORMAL'),
+    validateOutput: boolVar(env, 'HEARTH_VALIDATE_OUTPUT', false),
+    logLevel: env.HEARTH_LOG_LEVEL || 'info',
+    accessTokenTtlSec: intVar(env, 'HEARTH_ACCESS_TTL', 2 * 60 * 60, 10, 7 * 24 * 3600),
+    refreshTokenTtlSec: intVar(env, 'HEARTH_REFRESH_TTL', 90 * 24 * 60 * 60, 60, 365 * 24 * 3600),
+  }
+  return { ...config, ...overrides }
+}
+
+function intVar(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return def
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`)
+  const n = Number(raw)
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`)
+  return n
+}
+
+function boolVar(env: Env, name: string, def: boolean): boolean {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return def
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false
+  throw new ConfigError(name, `expected true or false, got "${raw}"`)
+}
+
+function enumVar<T extends string>(env: Env, name: string, allowed: readonly T[], def: T): T {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return def
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${raw}"`)
+  }
+  return raw as T
+}
+
+function urlVar(env: Env, name: string, def: string): string {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return def
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError(name, `not a URL: "${raw}"`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`)
+  }
+  if (url.pathname !== '/' || url.search || url.hash) {
+    throw new ConfigError(name, `must be an origin without a path, got "${raw}"`)
+  }
+  return url.origin
+}
+
+function handleDomainsVar(env: Env, hostname: string): string[] {
+  const raw = env.HEARTH_HANDLE_DOMAIN
+  // "localhost" is not a valid handle suffix (one label), so the default is .test.
+  const list = raw ? raw.split(',').map((d) => d.trim()) : [hostname.includes('.') && !/^[\d.]+$/.test(hostname) ? `.${hostname}` : '.test']
+  for (const d of list) {
+    if (!/^\.([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(d)) {
+      throw new ConfigError('HEARTH_HANDLE_DOMAIN', `"${d}" must look like ".example.com" (lowercase, leading dot)`)
+    }
+  }
+  return list
+}
+
+function secretVar(env: Env, name: string, minLength: number): string | undefined {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return undefined
+  if (raw.length < minLength) throw new ConfigError(name, `must be at least ${minLength} characters`)
+  return raw
+}
+
+function hexKeyVar(env: Env, name: string): string | undefined {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return undefined
+  if (!/^[0-9a-f]{64}$/i.test(raw)) throw new ConfigError(name, 'must be 64 hex characters (32 bytes)')
+  return raw.toLowerCase()
+}

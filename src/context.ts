@@ -1,0 +1,121 @@
+/**
+ * Wiring: every service built once, in dependency order, and handed to the
+ * routes as one object. Nothing else constructs services.
+ */
+import path from 'node:path'
+import fs from 'node:fs'
+import type { Lexicons } from '@atproto/lexicon'
+import { IdResolver } from '@atproto/identity'
+import type { Config } from './config.js'
+import { loadSecrets, type ServerSecrets } from './secrets.js'
+import { openDatabase, type Db } from './db/open-database.js'
+import { loadLexicons } from './lexicon/load-lexicons.js'
+import { RecordValidator } from './lexicon/record-validator.js'
+import { AccountStore } from './account/account-store.js'
+import { AppPasswords } from './account/app-passwords.js'
+import { InviteCodes } from './account/invite-codes.js'
+import { SigningKeyVault } from './account/signing-key-vault.js'
+import { AccountService } from './account/account-service.js'
+import { SessionTokens } from './auth/session-tokens.js'
+import { RequestAuth } from './auth/request-auth.js'
+import { EventLog } from './sequencer/event-log.js'
+import { BlockTables } from './repo/sql-repo-storage.js'
+import { RecordIndex } from './repo/record-index.js'
+import { RepoLock } from './repo/repo-lock.js'
+import { RepoCommitter } from './repo/repo-committer.js'
+import { RepoReader } from './repo/repo-reader.js'
+import { BlobIndex } from './blob/blob-index.js'
+import { DiskBlobStore, type BlobStore } from './blob/blob-store.js'
+import { PlcDirectory } from './identity/plc-directory.js'
+import { startEmbeddedPlc, type EmbeddedPlc } from './identity/embedded-plc.js'
+import { createLogger, type Logger } from './logger.js'
+
+export interface AppContext {
+  config: Config
+  logger: Logger
+  db: Db
+  secrets: ServerSecrets
+  lexicons: Lexicons
+  recordValidator: RecordValidator
+  accounts: AccountStore
+  appPasswords: AppPasswords
+  invites: InviteCodes
+  vault: SigningKeyVault
+  accountService: AccountService
+  tokens: SessionTokens
+  requestAuth: RequestAuth
+  eventLog: EventLog
+  blockTables: BlockTables
+  records: RecordIndex
+  repoLock: RepoLock
+  committer: RepoCommitter
+  repoReader: RepoReader
+  blobIndex: BlobIndex
+  blobStore: BlobStore
+  plc: PlcDirectory
+  idResolver: IdResolver
+  /** Set when this server runs its own PLC directory. */
+  embeddedPlc: EmbeddedPlc | null
+}
+
+export async function createContext(config: Config): Promise<AppContext> {
+  const logger = createLogger(config.logLevel)
+  // Nothing in the data folder is for other users' eyes.
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+  fs.chmodSync(config.dataDir, 0o700)
+  const secrets = loadSecrets(config)
+  const db = openDatabase(path.join(config.dataDir, 'hearth.sqlite'), { synchronous: config.dbSynchronous })
+  const lexicons = loadLexicons()
+
+  let embeddedPlc: EmbeddedPlc | null = null
+  let plcUrl = config.plcUrl
+  if (!plcUrl) {
+    embeddedPlc = await startEmbeddedPlc({ dir: path.join(config.dataDir, 'plc') })
+    plcUrl = embeddedPlc.url
+    logger.info({ plcUrl }, 'embedded PLC directory listening')
+  }
+  const plc = await PlcDirectory.create(plcUrl, secrets.plcRotationKey)
+
+  const accounts = new AccountStore(db)
+  const vault = new SigningKeyVault(secrets.keyEncryptionKey)
+  const eventLog = new EventLog(db)
+  const blockTables = new BlockTables(db)
+  const records = new RecordIndex(db)
+  const blobIndex = new BlobIndex(db)
+  const repoLock = new RepoLock()
+  const keypair = async (did: string) => {
+    const account = accounts.get(did)
+    if (!account) throw new Error(`no account ${did}`)
+    return vault.keypair(did, account.signingKeyEnc)
+  }
+  const committer = new RepoCommitter({ tables: blockTables, records, blobs: blobIndex, eventLog, lock: repoLock, keypair })
+  const invites = new InviteCodes(db, config.hostname)
+  const tokens = new SessionTokens(db, secrets.jwtSecret, config.serviceDid, config.accessTokenTtlSec, config.refreshTokenTtlSec)
+
+  return {
+    config,
+    logger,
+    db,
+    secrets,
+    lexicons,
+    recordValidator: new RecordValidator(lexicons),
+    accounts,
+    appPasswords: new AppPasswords(db),
+    invites,
+    vault,
+    accountService: new AccountService({ config, accounts, invites, vault, plc, committer, eventLog }),
+    tokens,
+    requestAuth: new RequestAuth(tokens, accounts),
+    eventLog,
+    blockTables,
+    records,
+    repoLock,
+    committer,
+    repoReader: new RepoReader(db, blockTables, records),
+    blobIndex,
+    blobStore: new DiskBlobStore(path.join(config.dataDir, 'blobs')),
+    plc,
+    idResolver: new IdResolver({ plcUrl }),
+    embeddedPlc,
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Opens the server's SQLite database and brings its schema up to date.
+ *
+ * @example
+ * const db = openDatabase(path.join(dataDir, 'hearth.sqlite'), { synchronous: 'NORMAL' })
+ */
+import Database from 'better-sqlite3'
+import fs from 'node:fs'
+import { runMigrations } from './run-migrations.js'
+
+export type Db = Database.Database
+
+export function openDatabase(file: string, opts: { synchronous?: 'NORMAL' | 'FULL'; migrationsDir?: string } = {}): Db {
+  const isNew = file !== ':memory:' && !fs.existsSync(file)
+  const db = new Database(file)
+  if (isNew) fs.chmodSync(file, 0o600)
+  // WAL: readers never block the writer. NORMAL sync keeps every committed
+  // transaction across a process crash (kill -9); FULL adds power-loss safety.
+  db.pragma('journal_mode = WAL')
+  db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`)
+  db.pragma('foreign_keys = ON')
+  db.pragma('busy_timeout = 5000')
+  db.pragma('cache_size = -32000')
+  runMigrations(db, opts.migrationsDir)
+  return db
+}

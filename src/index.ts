@@ -1,0 +1,53 @@
+/**
+ * Hearth's one public face.
+ *
+ * @example
+ * // Mounted in a host's Hono server:
+ * const pds = await createPds(loadConfig(process.env))
+ * host.route('/', pds.app)
+ * nodeServer.on('upgrade', (req, socket, head) => pds.upgrade(req, socket, head))
+ * // …and on shutdown:
+ * await pds.close()
+ */
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { Hono } from 'hono'
+import type { Config } from './config.js'
+import { createContext, type AppContext } from './context.js'
+import { buildApp } from './app.js'
+
+export { loadConfig, type Config } from './config.js'
+export type { AppContext } from './context.js'
+
+export interface Pds {
+  /** The Hono app serving XRPC, well-known routes and the web pages. */
+  app: Hono
+  /**
+   * Hands a WebSocket upgrade (from the host's Node server 'upgrade' event) to
+   * Hearth. Returns false when the path is not one of Hearth's sockets, so
+   * the host can handle it itself.
+   */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean
+  /** Finishes writes in flight, closes sockets, the database and the embedded PLC. */
+  close(): Promise<void>
+  ctx: AppContext
+}
+
+export async function createPds(config: Config): Promise<Pds> {
+  const ctx = await createContext(config)
+  const { app, upgrade, closeSockets } = buildApp(ctx)
+  let closed = false
+  return {
+    app,
+    upgrade,
+    ctx,
+    async close() {
+      if (closed) return
+      closed = true
+      await closeSockets()
+      await ctx.repoLock.drain()
+      ctx.db.close()
+      await ctx.embeddedPlc?.close()
+    },
+  }
+}

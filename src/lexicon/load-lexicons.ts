@@ -1,0 +1,37 @@
+/**
+ * Every lexicon the server knows: all com.atproto.* and app.bsky.* documents
+ * that ship with @atproto/api, plus Hearth's own JSON files under
+ * `lexicons/`. Hearth's files are parsed (checked) before they are added,
+ * because `Lexicons.add()` accepts anything.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Lexicons, parseLexiconDoc, type LexiconDoc } from '@atproto/lexicon'
+import { schemas } from '@atproto/api'
+
+export const defaultLexiconDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../lexicons')
+
+export function loadLexicons(dir = defaultLexiconDir): Lexicons {
+  const docs: LexiconDoc[] = [
+    // add() mutates what it is given: never hand it the shared @atproto/api objects.
+    ...(schemas as unknown as LexiconDoc[]).map((d) => structuredClone(d)),
+    ...readLexiconFiles(dir),
+  ]
+  return new Lexicons(docs)
+}
+
+function readLexiconFiles(dir: string): LexiconDoc[] {
+  if (!fs.existsSync(dir)) return []
+  const out: LexiconDoc[] = []
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.json')) continue
+    const file = path.join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name)
+    try {
+      out.push(parseLexiconDoc(JSON.parse(fs.readFileSync(file, 'utf8'))))
+    } catch (err) {
+      throw new Error(`invalid lexicon ${file}: ${(err as Error).message}`)
+    }
+  }
+  return out
+}

@@ -1,0 +1,140 @@
+/**
+ * Reading repositories: a repo's head, records as JSON, proofs, blocks, and
+ * whole-repo CAR exports. Exports stream from a dedicated read-only SQLite
+ * connection holding one read transaction, so the CAR is one consistent
+ * snapshot even when commits land while a slow client downloads it.
+ */
+import Database from 'better-sqlite3'
+import { cborToLexRecord, getRecords } from '@atproto/repo'
+import { lexToJson } from '@atproto/lexicon'
+import { parseCid, type Cid } from '@atproto/lex-data'
+import type { Db } from '../db/open-database.js'
+import { carBlock, carHeader } from './car-writer.js'
+import type { RecordIndex } from './record-index.js'
+import { SqlRepoStorage, type BlockTables } from './sql-repo-storage.js'
+
+export interface RecordView {
+  uri: string
+  cid: string
+  value: unknown
+}
+
+const CHUNK_BYTES = 64 * 1024
+
+export class RepoReader {
+  constructor(
+    private db: Db,
+    private tables: BlockTables,
+    private records: RecordIndex,
+  ) {}
+
+  head(did: string, scope = ''): { cid: string; rev: string } | null {
+    return this.tables.getRoot.get(did, scope) ?? null
+  }
+
+  storage(did: string, scope = ''): SqlRepoStorage {
+    return new SqlRepoStorage(this.tables, did, scope)
+  }
+
+  /** The record's value as data-model JSON, or null. */
+  getRecord(did: string, collection: string, rkey: string, cid?: string, scope = ''): RecordView | null {
+    const entry = this.records.get(did, scope, collection, rkey)
+    if (!entry || (cid && entry.cid !== cid)) return null
+    const value = this.recordJson(did, scope, entry.cid)
+    if (value === null) return null
+    return { uri: `at://${did}/${collection}/${rkey}`, cid: entry.cid, value }
+  }
+
+  listRecords(did: string, collection: string, opts: { limit: number; cursor?: string; reverse?: boolean }, scope = '') {
+    const rows = this.records.list(did, scope, collection, opts)
+    const records = rows.map((r) => ({
+      uri: `at://${did}/${collection}/${r.rkey}`,
+      cid: r.cid,
+      value: this.recordJson(did, scope, r.cid),
+    }))
+    return { records, cursor: rows.length === opts.limit ? rows[rows.length - 1].rkey : undefined }
+  }
+
+  collections(did: string, scope = ''): { collection: string; count: number }[] {
+    return this.records.collections(did, scope)
+  }
+
+  /** CAR with the commit, the MST nodes proving the record (or its absence) and the record itself. */
+  async recordProof(did: string, collection: string, rkey: string, scope = ''): Promise<AsyncIterable<Uint8Array> | null> {
+    const head = this.head(did, scope)
+    if (!head) return null
+    return getRecords(this.storage(did, scope), parseCid(head.cid), [{ collection, rkey }])
+  }
+
+  /** The blocks asked for, from this repo only; `missing` lists the rest. */
+  getBlocks(did: string, cids: Cid[], scope = ''): { found: [Cid, Uint8Array][]; missing: Cid[] } {
+    const found: [Cid, Uint8Array][] = []
+    const missing: Cid[] = []
+    for (const cid of cids) {
+      const row = this.tables.getBlock.get(did, scope, cid.bytes)
+      if (row) found.push([cid, row.content])
+      else missing.push(cid)
+    }
+    return { found, missing }
+  }
+
+  /**
+   * The whole repo (or, with `since`, the blocks added after that rev) as a
+   * CAR stream rooted at the current commit.
+   */
+  exportCar(did: string, opts: { since?: string; scope?: string } = {}): ReadableStream<Uint8Array> | null {
+    const scope = opts.scope ?? ''
+    const conn = new Database(this.db.name, { readonly: true, fileMustExist: true })
+    conn.pragma('busy_timeout = 5000')
+    conn.prepare('BEGIN').run()
+    const root = conn.prepare('SELECT cid FROM repo_root WHERE did = ? AND scope = ?').get(did, scope) as { cid: string } | undefined
+    if (!root) {
+      conn.close()
+      return null
+    }
+    const rows = opts.since
+      ? conn.prepare('SELECT cid, content FROM repo_block WHERE did = ? AND scope = ? AND rev > ?').raw().iterate(did, scope, opts.since)
+      : conn.prepare('SELECT cid, content FROM repo_block WHERE did = ? AND scope = ?').raw().iterate(did, scope)
+    const iter = rows as IterableIterator<[Uint8Array, Uint8Array]>
+    let headerSent = false
+    const finish = () => {
+      if (!conn.open) return
+      iter.return?.()
+      conn.close()
+    }
+    return new ReadableStream<Uint8Array>({
+      pull(controller) {
+        try {
+          const parts: Uint8Array[] = []
+          let size = 0
+          if (!headerSent) {
+            parts.push(carHeader(parseCid(root.cid)))
+            headerSent = true
+          }
+          while (size < CHUNK_BYTES) {
+            const next = iter.next()
+            if (next.done) {
+              if (parts.length) controller.enqueue(Buffer.concat(parts))
+              finish()
+              controller.close()
+              return
+            }
+            const block = carBlock(next.value[0], next.value[1])
+            parts.push(block)
+            size += block.length
+          }
+          controller.enqueue(Buffer.concat(parts))
+        } catch (err) {
+          finish()
+          controller.error(err)
+        }
+      },
+      cancel: finish,
+    })
+  }
+
+  private recordJson(did: string, scope: string, cid: string): unknown {
+    const row = this.tables.getBlock.get(did, scope, parseCid(cid).bytes)
+    return row ? lexToJson(cborToLexRecord(row.content) as never) : null
+  }
+}

@@ -1,0 +1,15 @@
+import type { ComAtprotoRepoGetRecord } from '@atproto/api'
+import { xrpcMethod } from '../../../xrpc-router.js'
+import { XrpcError } from '../../../xrpc-error.js'
+import { resolveReadableRepo } from './resolve-repo.js'
+
+export default xrpcMethod<ComAtprotoRepoGetRecord.QueryParams>({
+  nsid: 'com.atproto.repo.getRecord',
+  auth: 'none',
+  handler({ params, ctx }) {
+    const { did } = resolveReadableRepo(ctx, params.repo)
+    const record = ctx.repoReader.getRecord(did, params.collection, params.rkey, params.cid)
+    if (!record) throw new XrpcError(400, 'RecordNotFound', `Could not locate record: at://${did}/${params.collection}/${params.rkey}`)
+    return record
+  },
+})

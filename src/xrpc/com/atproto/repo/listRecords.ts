@@ -1,0 +1,25 @@
+import type { ComAtprotoRepoListRecords } from '@atproto/api'
+import { ensureValidRecordKey } from '@atproto/syntax'
+import { xrpcMethod } from '../../../xrpc-router.js'
+import { invalidRequest } from '../../../xrpc-error.js'
+import { resolveReadableRepo } from './resolve-repo.js'
+
+export default xrpcMethod<ComAtprotoRepoListRecords.QueryParams>({
+  nsid: 'com.atproto.repo.listRecords',
+  auth: 'none',
+  handler({ params, ctx }) {
+    const { did } = resolveReadableRepo(ctx, params.repo)
+    if (params.cursor !== undefined) {
+      try {
+        ensureValidRecordKey(params.cursor)
+      } catch {
+        throw invalidRequest(`Invalid cursor: ${params.cursor}`)
+      }
+    }
+    return ctx.repoReader.listRecords(did, params.collection, {
+      limit: params.limit ?? 50,
+      cursor: params.cursor,
+      reverse: params.reverse ?? false,
+    })
+  },
+})

@@ -1,0 +1,23 @@
+import type { ComAtprotoServerCreateAccount } from '@atproto/api'
+import { xrpcMethod } from '../../../xrpc-router.js'
+import { invalidRequest } from '../../../xrpc-error.js'
+import { didDocFor } from '../../../../identity/did-documents.js'
+
+export default xrpcMethod<unknown, ComAtprotoServerCreateAccount.InputSchema>({
+  nsid: 'com.atproto.server.createAccount',
+  auth: 'none',
+  async handler({ input, ctx }) {
+    if (input.did) throw invalidRequest('Bringing an existing DID is not supported yet: leave "did" out', 'IncompatibleDidDoc')
+    if (input.plcOp) throw invalidRequest('plcOp is not supported: the server makes the genesis operation', 'InvalidRequest')
+    if (!input.password) throw invalidRequest('A password is required', 'InvalidPassword')
+    const account = await ctx.accountService.create({
+      handle: input.handle,
+      email: input.email,
+      password: input.password,
+      inviteCode: input.inviteCode,
+      recoveryKey: input.recoveryKey,
+    })
+    const tokens = await ctx.tokens.issue(account.did, null)
+    return { handle: account.handle, did: account.did, didDoc: await didDocFor(ctx, account.did), ...tokens }
+  },
+})

@@ -1,0 +1,29 @@
+import { xrpcMethod } from '../../../xrpc-router.js'
+import { XrpcError } from '../../../xrpc-error.js'
+import { didDocFor } from '../../../../identity/did-documents.js'
+import { sessionStatus } from './session-status.js'
+
+export default xrpcMethod({
+  nsid: 'com.atproto.server.refreshSession',
+  auth: 'refresh',
+  async handler({ auth, ctx }) {
+    if (auth?.kind !== 'refresh') throw new XrpcError(401, 'InvalidToken', 'A refresh token is required')
+    const { claims, account } = auth
+    if (claims.appPassword && !ctx.appPasswords.exists(account.did, claims.appPassword)) {
+      throw new XrpcError(401, 'ExpiredToken', 'The app password of this session was revoked')
+    }
+    // Single use: of two racing refreshes with one token, one wins.
+    if (!ctx.tokens.consumeRefresh(claims.jti)) throw new XrpcError(401, 'ExpiredToken', 'Refresh token already used')
+    const appPassword = claims.appPassword
+      ? (ctx.appPasswords.list(account.did).find((p) => p.name === claims.appPassword) ?? null)
+      : null
+    const tokens = await ctx.tokens.issue(account.did, appPassword)
+    return {
+      ...tokens,
+      did: account.did,
+      handle: account.handle,
+      didDoc: await didDocFor(ctx, account.did),
+      ...sessionStatus(account),
+    }
+  },
+})

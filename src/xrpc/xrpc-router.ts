@@ -1,0 +1,159 @@
+/**
+ * The XRPC edge: `/xrpc/<nsid>` on a Hono app. For each call it finds the
+ * method, checks the HTTP verb against the lexicon (query = GET, procedure =
+ * POST), converts and validates the parameters and the JSON input against
+ * the lexicon, checks the caller's credentials, runs the handler and shapes
+ * every failure as `{ error, message }` with its status. Handlers get plain,
+ * valid values and return a JSON-able object, a Response, or nothing.
+ *
+ * @example
+ * app.route('/', xrpcRouter(ctx, [createRecord, getRecord]))
+ */
+import { Hono, type Context } from 'hono'
+import type { Lexicons, LexXrpcQuery, LexXrpcProcedure } from '@atproto/lexicon'
+import type { AuthMode, Credentials } from '../auth/request-auth.js'
+import type { AppContext } from '../context.js'
+import { XrpcError } from './xrpc-error.js'
+
+export interface XrpcCall<P = any, I = any> {
+  params: P
+  input: I
+  auth: Credentials | null
+  ctx: AppContext
+  c: Context
+}
+
+export interface XrpcMethod<P = any, I = any> {
+  nsid: string
+  auth: AuthMode
+  /** Skip JSON parsing: the handler reads the raw body (uploadBlob). */
+  rawInput?: boolean
+  handler: (call: XrpcCall<P, I>) => unknown | Promise<unknown>
+}
+
+/** Wraps a handler so its types read well at the definition site. */
+export function xrpcMethod<P = any, I = any>(m: XrpcMethod<P, I>): XrpcMethod<P, I> {
+  return m
+}
+
+export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
+  const byNsid = new Map(methods.map((m) => [m.nsid, m]))
+  const app = new Hono()
+  app.all('/xrpc/:nsid', async (c) => {
+    const nsid = c.req.param('nsid')
+    try {
+      const method = byNsid.get(nsid)
+      if (!method) throw new XrpcError(404, 'MethodNotImplemented', `Method not implemented: ${nsid}`)
+      const def = ctx.lexicons.getDef(nsid) as LexXrpcQuery | LexXrpcProcedure | undefined
+      const verb = def?.type === 'procedure' ? 'POST' : 'GET'
+      const httpMethod = c.req.method === 'HEAD' ? 'GET' : c.req.method
+      if (httpMethod !== verb) {
+        throw new XrpcError(405, 'InvalidRequest', `${nsid} is a ${def?.type ?? 'query'}: use HTTP ${verb}`)
+      }
+      const params = readParams(c, nsid, def, ctx.lexicons)
+      const auth = await ctx.requestAuth.verify(method.auth, c.req.header('authorization'))
+      const input = method.rawInput || verb === 'GET' ? undefined : await readJsonInput(c, nsid, def, ctx)
+      const out = await method.handler({ params, input, auth, ctx, c })
+      if (out instanceof Response) return out
+      if (out === undefined || out === null) return c.body(null, 200)
+      if (ctx.config.validateOutput && def?.output?.encoding === 'application/json') {
+        try {
+          ctx.lexicons.assertValidXrpcOutput(nsid, out)
+        } catch (err) {
+          throw new Error(`${nsid} produced output its lexicon refuses: ${(err as Error).message}`)
+        }
+      }
+      return c.json(out)
+    } catch (err) {
+      return xrpcErrorResponse(c, err, ctx)
+    }
+  })
+  return app
+}
+
+export function xrpcErrorResponse(c: Context, err: unknown, ctx: AppContext): Response {
+  if (err instanceof XrpcError) {
+    return c.json(err.toJSON(), err.status as never, err.headers)
+  }
+  ctx.logger.error({ err, path: c.req.path }, 'unhandled error in XRPC method')
+  return c.json({ error: 'InternalServerError', message: 'Internal Server Error' }, 500)
+}
+
+/** Query strings arrive as text: turn each into the lexicon's type, then validate. */
+function readParams(c: Context, nsid: string, def: LexXrpcQuery | LexXrpcProcedure | undefined, lexicons: Lexicons) {
+  const props = def?.parameters?.properties ?? {}
+  const url = new URL(c.req.url)
+  const out: Record<string, unknown> = {}
+  for (const [name, prop] of Object.entries(props)) {
+    const values = url.searchParams.getAll(name)
+    if (values.length === 0) continue
+    if (prop.type === 'array') out[name] = values.map((v) => convertScalar(name, prop.items.type, v))
+    else out[name] = convertScalar(name, prop.type, values[0])
+  }
+  if (!def) return out
+  try {
+    return lexicons.assertValidXrpcParams(nsid, out) ?? out
+  } catch (err) {
+    throw new XrpcError(400, 'InvalidRequest', (err as Error).message)
+  }
+}
+
+function convertScalar(name: string, type: string, raw: string): unknown {
+  if (type === 'integer') {
+    if (!/^-?\d+$/.test(raw)) throw new XrpcError(400, 'InvalidRequest', `Parameter ${name} must be an integer`)
+    return Number(raw)
+  }
+  if (type === 'boolean') {
+    if (raw === 'true') return true
+    if (raw === 'false') return false
+    throw new XrpcError(400, 'InvalidRequest', `Parameter ${name} must be true or false`)
+  }
+  return raw
+}
+
+async function readJsonInput(c: Context, nsid: string, def: LexXrpcProcedure | LexXrpcQuery | undefined, ctx: AppContext) {
+  const expects = def && 'input' in def ? def.input : undefined
+  const limit = ctx.config.maxJsonBodyBytes
+  const declared = Number(c.req.header('content-length') ?? NaN)
+  if (declared > limit) throw new XrpcError(413, 'PayloadTooLarge', `Request body is larger than ${limit} bytes`)
+  const raw = await readLimited(c.req.raw, limit)
+  if (!expects) {
+    if (raw.length > 0) throw new XrpcError(400, 'InvalidRequest', `${nsid} takes no input`)
+    return undefined
+  }
+  if (expects.encoding !== 'application/json') return raw
+  const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase()
+  if (type !== 'application/json') {
+    throw new XrpcError(400, 'InvalidRequest', `${nsid} takes application/json input (got ${type || 'no content type'})`)
+  }
+  let body: unknown
+  try {
+    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw))
+  } catch {
+    throw new XrpcError(400, 'InvalidRequest', 'Request body is not valid JSON')
+  }
+  try {
+    return ctx.lexicons.assertValidXrpcInput(nsid, body)
+  } catch (err) {
+    throw new XrpcError(400, 'InvalidRequest', `Input: ${(err as Error).message}`)
+  }
+}
+
+/** Reads a body, stopping with 413 as soon as it passes `limit` (chunked bodies have no Content-Length to trust). */
+export async function readLimited(req: Request, limit: number): Promise<Uint8Array> {
+  if (!req.body) return new Uint8Array(0)
+  const reader = req.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.length
+    if (size > limit) {
+      await reader.cancel().catch(() => {})
+      throw new XrpcError(413, 'PayloadTooLarge', `Request body is larger than ${limit} bytes`)
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks)
+}

@@ -1,0 +1,112 @@
+/**
+ * One helper to start a whole Hearth for a test: a real PLC directory on
+ * loopback (shared by the file's servers unless one is passed), Hearth on a
+ * free loopback port, a temp data folder, and AtpAgents for it.
+ *
+ * @example
+ * const server = await startTestServer()
+ * const alice = await server.createAccount('alice')
+ * await alice.agent.com.atproto.repo.createRecord({ ... })
+ * await server.close()
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { AddressInfo } from 'node:net'
+import { serve, type ServerType } from '@hono/node-server'
+import { AtpAgent } from '@atproto/api'
+import { createPds, loadConfig, type Config, type Pds } from '../../src/index.js'
+import { startEmbeddedPlc, type EmbeddedPlc } from '../../src/identity/embedded-plc.js'
+
+export interface TestAccount {
+  did: string
+  handle: string
+  password: string
+  agent: AtpAgent
+}
+
+export interface TestServer {
+  url: string
+  plcUrl: string
+  dataDir: string
+  pds: Pds
+  /** An agent with no session. */
+  agent(): AtpAgent
+  /** Creates an account (registration is open on test servers) and logs an agent in. */
+  createAccount(name?: string): Promise<TestAccount>
+  /** Stops Hearth (and the PLC directory if this server started it); keeps the data folder unless `removeData`. */
+  close(opts?: { removeData?: boolean }): Promise<void>
+}
+
+let counter = 0
+
+export async function startTestPlc(): Promise<EmbeddedPlc> {
+  return startEmbeddedPlc()
+}
+
+export async function startTestServer(
+  opts: { plc?: EmbeddedPlc; dataDir?: string; env?: Record<string, string>; config?: Partial<Config> } = {},
+): Promise<TestServer> {
+  const ownPlc = !opts.plc
+  const plc = opts.plc ?? (await startTestPlc())
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-test-'))
+  // Reserve a port first: publicUrl must name it before the server starts.
+  const port = opts.config?.port ?? (await freePort())
+  const config = loadConfig(
+    {
+      HEARTH_PORT: String(port),
+      HEARTH_DATA_DIR: dataDir,
+      HEARTH_PLC_URL: plc.url,
+      HEARTH_PUBLIC_URL: `http://localhost:${port}`,
+      HEARTH_HANDLE_DOMAIN: '.test',
+      HEARTH_REGISTRATION: 'open',
+      HEARTH_LOG_LEVEL: 'silent',
+      HEARTH_VALIDATE_OUTPUT: 'true',
+      ...opts.env,
+    },
+    opts.config,
+  )
+  const pds = await createPds(config)
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: pds.app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s))
+  })
+  server.on('upgrade', (req, socket, head) => {
+    if (!pds.upgrade(req, socket, head)) socket.destroy()
+  })
+  const url = `http://localhost:${port}`
+  return {
+    url,
+    plcUrl: plc.url,
+    dataDir,
+    pds,
+    agent: () => new AtpAgent({ service: url }),
+    async createAccount(name?: string) {
+      const handle = `${name ?? 'user'}${++counter}`.slice(0, 18) + '.test'
+      const password = `pw-${handle}-secret`
+      const agent = new AtpAgent({ service: url })
+      await agent.createAccount({ handle, password, email: `${handle}@example.com` })
+      return { did: agent.session!.did, handle, password, agent }
+    },
+    async close({ removeData = false } = {}) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        ;(server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.()
+      })
+      await pds.close()
+      if (ownPlc) await plc.close()
+      if (removeData) fs.rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const net = await import('node:net')
+  return new Promise((resolve, reject) => {
+    const s = net.createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo
+      s.close(() => resolve(port))
+    })
+  })
+}
