@@ -91,6 +91,7 @@ export async function createContext(config: Config): Promise<AppContext> {
   const committer = new RepoCommitter({ tables: blockTables, records, blobs: blobIndex, eventLog, lock: repoLock, keypair })
   const invites = new InviteCodes(db, config.hostname)
   const tokens = new SessionTokens(db, secrets.jwtSecret, config.serviceDid, config.accessTokenTtlSec, config.refreshTokenTtlSec)
+  const appPasswords = new AppPasswords(db)
 
   return {
     config,
@@ -100,12 +101,12 @@ export async function createContext(config: Config): Promise<AppContext> {
     lexicons,
     recordValidator: new RecordValidator(lexicons),
     accounts,
-    appPasswords: new AppPasswords(db),
+    appPasswords,
     invites,
     vault,
     accountService: new AccountService({ config, accounts, invites, vault, plc, committer, eventLog }),
     tokens,
-    requestAuth: new RequestAuth(tokens, accounts),
+    requestAuth: new RequestAuth(tokens, accounts, appPasswords),
     eventLog,
     blockTables,
     records,

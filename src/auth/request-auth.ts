@@ -9,6 +9,7 @@
  * - `optional`: access if a token is present, anonymous otherwise.
  */
 import type { AccountStore, Account } from '../account/account-store.js'
+import type { AppPasswords } from '../account/app-passwords.js'
 import { XrpcError, authRequired } from '../xrpc/xrpc-error.js'
 import type { AccessClaims, RefreshClaims, SessionTokens } from './session-tokens.js'
 
@@ -22,6 +23,7 @@ export class RequestAuth {
   constructor(
     private tokens: SessionTokens,
     private accounts: AccountStore,
+    private appPasswords: AppPasswords,
   ) {}
 
   async verify(mode: AuthMode, authorization: string | undefined): Promise<Credentials | null> {
@@ -36,10 +38,15 @@ export class RequestAuth {
       return { kind: 'refresh', did: claims.did, claims, account: this.liveAccount(claims.did) }
     }
     const claims = await this.tokens.verifyAccess(token)
+    const account = this.liveAccount(claims.did)
+    // Revoking an app password ends its sessions at once, not when their access tokens expire.
+    if (claims.appPassword !== null && !this.appPasswords.exists(claims.did, claims.appPassword)) {
+      throw new XrpcError(401, 'InvalidToken', 'The app password of this session was revoked')
+    }
     if (mode === 'accessFull' && claims.scope === 'com.atproto.appPass') {
       throw new XrpcError(403, 'InvalidToken', 'This method needs the account password or a privileged app password')
     }
-    return { kind: 'access', did: claims.did, claims, account: this.liveAccount(claims.did) }
+    return { kind: 'access', did: claims.did, claims, account }
   }
 
   private liveAccount(did: string): Account {
