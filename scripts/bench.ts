@@ -1,0 +1,229 @@
+/**
+ * `npm run bench`: the standard workload against a running PDS, driven by
+ * @atproto/api like any client, printing one JSON summary.
+ *
+ *   npm run bench -- --url http://localhost:2583 [--invite CODE]
+ *   npm run bench -- --spawn            # starts its own Hearth (temp data dir) and reports its peak RSS
+ *
+ * Works against any PDS (the reference one included), so figures can be
+ * taken side by side on the same machine.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { AtpAgent } from '@atproto/api'
+
+interface Options {
+  url: string
+  invite?: string
+  spawn: boolean
+  creates: number
+  batches: number
+  getRecords: number
+  repoSize: number
+  firehose: boolean
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { url: 'http://localhost:2583', spawn: false, creates: 300, batches: 10, getRecords: 4000, repoSize: 3000, firehose: true }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    const next = () => argv[++i]
+    if (a === '--url') o.url = next()
+    else if (a === '--invite') o.invite = next()
+    else if (a === '--spawn') o.spawn = true
+    else if (a === '--creates') o.creates = Number(next())
+    else if (a === '--batches') o.batches = Number(next())
+    else if (a === '--get-records') o.getRecords = Number(next())
+    else if (a === '--repo-size') o.repoSize = Number(next())
+    else if (a === '--no-firehose') o.firehose = false
+    else throw new Error(`unknown argument ${a}`)
+  }
+  return o
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d
+const post = (i: number) => ({ $type: 'app.bsky.feed.post', text: `bench post ${i}`, createdAt: new Date().toISOString() })
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2))
+  let child: ChildProcess | null = null
+  let dataDir: string | null = null
+  if (opts.spawn) {
+    ;({ child, dataDir, url: opts.url } = await spawnHearth())
+  }
+  try {
+    const summary = await run(opts, child)
+    console.log(JSON.stringify(summary, null, 2))
+  } finally {
+    if (child) {
+      child.kill('SIGTERM')
+      await new Promise((r) => child!.once('exit', r))
+      fs.rmSync(dataDir!, { recursive: true, force: true })
+    }
+  }
+}
+
+async function run(opts: Options, child: ChildProcess | null) {
+  const agent = new AtpAgent({ service: opts.url })
+  const desc = await agent.com.atproto.server.describeServer()
+  const domain = desc.data.availableUserDomains[0]
+  const handle = `bench${Date.now().toString(36).slice(-8)}${domain}`
+  await agent.createAccount({ handle, password: 'bench-password-1', email: `${handle}@bench.invalid`, inviteCode: opts.invite })
+  const did = agent.session!.did
+  const collection = 'app.bsky.feed.post'
+
+  // 1. Sequential createRecord.
+  const lat: number[] = []
+  const rkeys: string[] = []
+  const t0 = performance.now()
+  for (let i = 0; i < opts.creates; i++) {
+    const s = performance.now()
+    const res = await agent.com.atproto.repo.createRecord({ repo: did, collection, record: post(i) })
+    lat.push(performance.now() - s)
+    rkeys.push(res.data.uri.split('/').pop()!)
+  }
+  const createSecs = (performance.now() - t0) / 1000
+  lat.sort((a, b) => a - b)
+
+  // 2. applyWrites, batches of 100.
+  const t1 = performance.now()
+  for (let b = 0; b < opts.batches; b++) {
+    await agent.com.atproto.repo.applyWrites({
+      repo: did,
+      writes: Array.from({ length: 100 }, (_, i) => ({
+        $type: 'com.atproto.repo.applyWrites#create' as const,
+        collection,
+        value: post(b * 100 + i),
+      })),
+    })
+  }
+  const batchSecs = (performance.now() - t1) / 1000
+
+  // Fill the repo up to the size getRepo is measured at.
+  let total = opts.creates + opts.batches * 100
+  while (total < opts.repoSize) {
+    const n = Math.min(100, opts.repoSize - total)
+    await agent.com.atproto.repo.applyWrites({
+      repo: did,
+      writes: Array.from({ length: n }, (_, i) => ({ $type: 'com.atproto.repo.applyWrites#create' as const, collection, value: post(total + i) })),
+    })
+    total += n
+  }
+
+  // 3. getRecord at concurrency 16.
+  const reader = new AtpAgent({ service: opts.url })
+  let next = 0
+  const t2 = performance.now()
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < opts.getRecords) {
+        const i = next++
+        await reader.com.atproto.repo.getRecord({ repo: did, collection, rkey: rkeys[i % rkeys.length] })
+      }
+    }),
+  )
+  const getSecs = (performance.now() - t2) / 1000
+
+  // 4. listRecords, paging the whole collection (limit 100), three passes.
+  let listed = 0
+  const t3 = performance.now()
+  for (let pass = 0; pass < 3; pass++) {
+    let cursor: string | undefined
+    do {
+      const res = await reader.com.atproto.repo.listRecords({ repo: did, collection, limit: 100, cursor })
+      listed += res.data.records.length
+      cursor = res.data.cursor
+    } while (cursor)
+  }
+  const listSecs = (performance.now() - t3) / 1000
+
+  // 5. getRepo of the whole repo, five times.
+  const repoTimes: number[] = []
+  let carBytes = 0
+  for (let i = 0; i < 5; i++) {
+    const s = performance.now()
+    const res = await reader.com.atproto.sync.getRepo({ did })
+    repoTimes.push(performance.now() - s)
+    carBytes = res.data.length
+  }
+  repoTimes.sort((a, b) => a - b)
+
+  // 6. Firehose fan-out, when the fan-out benchmark is present.
+  let firehose: unknown = 'skipped'
+  if (opts.firehose) {
+    const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bench-firehose.ts')
+    if (fs.existsSync(file)) {
+      const mod = (await import('./bench-firehose.js')) as { benchFirehose: (url: string, o?: object) => Promise<unknown> }
+      firehose = await mod.benchFirehose(opts.url, { invite: opts.invite })
+    }
+  }
+
+  return {
+    server: opts.url,
+    createRecord: {
+      count: opts.creates,
+      perSec: round(opts.creates / createSecs),
+      p50ms: round(pct(lat, 50), 2),
+      p99ms: round(pct(lat, 99), 2),
+    },
+    applyWrites: { batches: opts.batches, batchSize: 100, recordsPerSec: round((opts.batches * 100) / batchSecs) },
+    getRecord: { requests: opts.getRecords, concurrency: 16, perSec: round(opts.getRecords / getSecs) },
+    listRecords: { records: listed, recordsPerSec: round(listed / listSecs) },
+    getRepo: { records: total, carBytes, p50ms: round(pct(repoTimes, 50)), minMs: round(repoTimes[0]) },
+    firehose,
+    ...(child ? { serverPeakRssMiB: peakRssMiB(child.pid!) } : {}),
+  }
+}
+
+/** VmHWM: the process's peak resident set size, from /proc (Linux). */
+function peakRssMiB(pid: number): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? round(Number(m[1]) / 1024) : null
+  } catch {
+    return null
+  }
+}
+
+/** Starts `src/main.ts` with a temp data dir, open registration and no rate limits. */
+async function spawnHearth(): Promise<{ child: ChildProcess; dataDir: string; url: string }> {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-'))
+  const port = 20000 + Math.floor(Math.random() * 20000)
+  const url = `http://localhost:${port}`
+  // Run the server with plain node + tsx's loader, so the PID is the server's own (for its RSS).
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      HEARTH_PORT: String(port),
+      HEARTH_HOST: '127.0.0.1',
+      HEARTH_DATA_DIR: dataDir,
+      HEARTH_PUBLIC_URL: url,
+      HEARTH_REGISTRATION: 'open',
+      HEARTH_RATE_LIMITS: 'off',
+      HEARTH_LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  for (let i = 0; i < 200; i++) {
+    try {
+      const res = await fetch(`${url}/xrpc/_health`)
+      if (res.ok) return { child, dataDir, url }
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  child.kill('SIGKILL')
+  throw new Error('Hearth did not come up within 20 s')
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
