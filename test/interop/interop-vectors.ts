@@ -1,0 +1,32 @@
+/**
+ * Reads the shared AT Protocol interop vectors (../shared/interop, or
+ * HEARTH_INTEROP_DIR). Text files hold one case per line; `#` lines and empty
+ * lines are skipped, and lines are NOT trimmed: a leading or trailing space is
+ * itself an invalid case.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+
+export const interopDir = process.env.HEARTH_INTEROP_DIR ?? path.resolve(here, '../../../shared/interop')
+
+/** The cases of a text vector file, e.g. `lines('syntax/handle_syntax_valid.txt')`. */
+export function lines(file: string): string[] {
+  const text = fs.readFileSync(path.join(interopDir, file), 'utf8')
+  const out = text.split('\n').filter((l) => l.length > 0 && !l.startsWith('#'))
+  if (out.length === 0) throw new Error(`no cases in ${file}`)
+  return out
+}
+
+/** A JSON vector file. */
+export function json<T = unknown>(file: string): T {
+  return JSON.parse(fs.readFileSync(path.join(interopDir, file), 'utf8')) as T
+}
+
+/** A label for a case in a test name: short, with invisible characters shown. */
+export function label(s: string): string {
+  const shown = JSON.stringify(s)
+  return shown.length > 60 ? `${shown.slice(0, 50)}…(${s.length} chars)` : shown
+}
