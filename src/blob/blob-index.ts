@@ -36,23 +36,21 @@ export class BlobIndex {
     for (const cid of blobCids) ins.run(did, cid, uri)
   }
 
-  /** Blob CIDs of an account, optionally only those referenced by records written after `sinceRev`. */
+  /**
+   * Blob CIDs referenced by the account's public records, optionally only by
+   * records written after `since` (a rev). Uploads no record uses yet (they
+   * are collected later) and blobs of scope records are not listed: relays
+   * mirror what this answers.
+   */
   list(did: string, opts: { limit: number; cursor?: string; since?: string }): string[] {
-    if (opts.since) {
-      return (
-        this.db
-          .prepare(
-            `SELECT DISTINCT rb.blob_cid AS cid FROM record_blob rb
-             JOIN record r ON r.did = rb.did AND r.scope = '' AND ('at://' || r.did || '/' || r.collection || '/' || r.rkey) = rb.record_uri
-             WHERE rb.did = ? AND r.rev > ? AND rb.blob_cid > ? ORDER BY rb.blob_cid LIMIT ?`,
-          )
-          .all(did, opts.since, opts.cursor ?? '', opts.limit) as { cid: string }[]
-      ).map((r) => r.cid)
-    }
     return (
       this.db
-        .prepare('SELECT cid FROM blob WHERE did = ? AND cid > ? ORDER BY cid LIMIT ?')
-        .all(did, opts.cursor ?? '', opts.limit) as { cid: string }[]
+        .prepare(
+          `SELECT DISTINCT rb.blob_cid AS cid FROM record_blob rb
+           JOIN record r ON r.did = rb.did AND r.scope = '' AND ('at://' || r.did || '/' || r.collection || '/' || r.rkey) = rb.record_uri
+           WHERE rb.did = ? AND r.rev > ? AND rb.blob_cid > ? ORDER BY rb.blob_cid LIMIT ?`,
+        )
+        .all(did, opts.since ?? '', opts.cursor ?? '', opts.limit) as { cid: string }[]
     ).map((r) => r.cid)
   }
 

@@ -1,3 +1,4 @@
+import { jsonToLex } from '@atproto/lexicon'
 import { xrpcMethod } from '../../../xrpc-router.js'
 import { XrpcError, invalidRequest } from '../../../xrpc-error.js'
 import { BlobTooLargeError } from '../../../../blob/blob-store.js'
@@ -25,6 +26,8 @@ export default xrpcMethod({
     }
     if (stored.size === 0) throw invalidRequest('Blob is empty')
     ctx.blobIndex.add(did, stored.cid, mimeType, stored.size)
-    return { blob: { $type: 'blob', ref: { $link: stored.cid }, mimeType, size: stored.size } }
+    // A lex value (BlobRef), which the lexicon's output check accepts as a blob
+    // and which serializes to the same `{ $type: 'blob', ref: { $link } }` JSON.
+    return jsonToLex({ blob: { $type: 'blob', ref: { $link: stored.cid }, mimeType, size: stored.size } })
   },
 })
