@@ -158,7 +158,7 @@ describe('applyWrites', () => {
     const before = await head(alice.did)
     const lastSeq = server.pds.ctx.eventLog.lastSeq()
     const writes = Array.from({ length: 200 }, (_, i) => ({
-      $type: 'com.atproto.repo.applyWrites#create',
+      $type: 'com.atproto.repo.applyWrites#create' as const,
       collection: 'com.example.batch',
       rkey: `item-${String(i).padStart(3, '0')}`,
       value: { $type: 'com.example.batch', n: i },
@@ -184,7 +184,7 @@ describe('applyWrites', () => {
 
   it('refuses 201 writes and writes none of them', async () => {
     const writes = Array.from({ length: 201 }, (_, i) => ({
-      $type: 'com.atproto.repo.applyWrites#create',
+      $type: 'com.atproto.repo.applyWrites#create' as const,
       collection: 'com.example.toomany',
       rkey: `x${i}`,
       value: { $type: 'com.example.toomany', n: i },
@@ -198,14 +198,14 @@ describe('applyWrites', () => {
     const seed = await alice.agent.com.atproto.repo.applyWrites({
       repo: alice.did,
       writes: [
-        { $type: 'com.atproto.repo.applyWrites#create', collection: 'com.example.mix', rkey: 'a', value: { $type: 'com.example.mix', v: 1 } },
-        { $type: 'com.atproto.repo.applyWrites#create', collection: 'com.example.mix', rkey: 'b', value: { $type: 'com.example.mix', v: 1 } },
+        { $type: 'com.atproto.repo.applyWrites#create' as const, collection: 'com.example.mix', rkey: 'a', value: { $type: 'com.example.mix', v: 1 } },
+        { $type: 'com.atproto.repo.applyWrites#create' as const, collection: 'com.example.mix', rkey: 'b', value: { $type: 'com.example.mix', v: 1 } },
       ],
     })
     const writes = [
-      { $type: 'com.atproto.repo.applyWrites#update', collection: 'com.example.mix', rkey: 'a', value: { $type: 'com.example.mix', v: 2 } },
-      { $type: 'com.atproto.repo.applyWrites#delete', collection: 'com.example.mix', rkey: 'b' },
-      { $type: 'com.atproto.repo.applyWrites#create', collection: 'com.example.mix', rkey: 'c', value: { $type: 'com.example.mix', v: 3 } },
+      { $type: 'com.atproto.repo.applyWrites#update' as const, collection: 'com.example.mix', rkey: 'a', value: { $type: 'com.example.mix', v: 2 } },
+      { $type: 'com.atproto.repo.applyWrites#delete' as const, collection: 'com.example.mix', rkey: 'b' },
+      { $type: 'com.atproto.repo.applyWrites#create' as const, collection: 'com.example.mix', rkey: 'c', value: { $type: 'com.example.mix', v: 3 } },
     ]
     // The head moves on: a batch made against the seed commit is stale.
     await alice.agent.com.atproto.repo.createRecord({ repo: alice.did, collection: POST, record: post('moves the head') })
@@ -236,8 +236,8 @@ describe('applyWrites', () => {
         alice.agent.com.atproto.repo.applyWrites({
           repo: alice.did,
           writes: [
-            { $type: 'com.atproto.repo.applyWrites#create', collection: POST, value: post('fine') },
-            { $type: 'com.atproto.repo.applyWrites#create', collection: POST, value: { $type: POST, text: 42 } },
+            { $type: 'com.atproto.repo.applyWrites#create' as const, collection: POST, value: post('fine') },
+            { $type: 'com.atproto.repo.applyWrites#create' as const, collection: POST, value: { $type: POST, text: 42 } },
           ],
         }),
       400,
@@ -253,7 +253,7 @@ describe('getRecord, listRecords, describeRepo', () => {
     await bob.agent.com.atproto.repo.applyWrites({
       repo: bob.did,
       writes: ['k1', 'k2', 'k3', 'k4', 'k5'].map((rkey) => ({
-        $type: 'com.atproto.repo.applyWrites#create',
+        $type: 'com.atproto.repo.applyWrites#create' as const,
         collection: 'com.example.list',
         rkey,
         value: { $type: 'com.example.list', rkey },
