@@ -12,8 +12,10 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { execFileSync } from 'node:child_process'
 import { AtpAgent } from '@atproto/api'
+import { startEmbeddedPlc, type EmbeddedPlc } from '../src/identity/embedded-plc.js'
 
 interface Options {
   url: string
@@ -52,8 +54,12 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2))
   let child: ChildProcess | null = null
   let dataDir: string | null = null
+  let plc: EmbeddedPlc | null = null
   if (opts.spawn) {
-    ;({ child, dataDir, url: opts.url } = await spawnHearth())
+    // The PLC directory runs in this (client) process, as a separate service
+    // would: the server's figures, RSS included, are the server's alone.
+    plc = await startEmbeddedPlc()
+    ;({ child, dataDir, url: opts.url } = await spawnHearth(plc.url))
   }
   try {
     const summary = await run(opts, child)
@@ -64,6 +70,7 @@ async function main() {
       await new Promise((r) => child!.once('exit', r))
       fs.rmSync(dataDir!, { recursive: true, force: true })
     }
+    await plc?.close()
   }
 }
 
@@ -157,7 +164,7 @@ async function run(opts: Options, child: ChildProcess | null) {
   if (opts.firehose) {
     const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bench-firehose.ts')
     if (fs.existsSync(file)) {
-      const mod = (await import('./bench-firehose.js')) as { benchFirehose: (url: string, o?: object) => Promise<unknown> }
+      const mod = (await import(pathToFileURL(file).href)) as { benchFirehose: (url: string, o?: object) => Promise<unknown> }
       firehose = await mod.benchFirehose(opts.url, { invite: opts.invite })
     }
   }
@@ -189,14 +196,14 @@ function peakRssMiB(pid: number): number | null {
   }
 }
 
-/** Starts `src/main.ts` with a temp data dir, open registration and no rate limits. */
-async function spawnHearth(): Promise<{ child: ChildProcess; dataDir: string; url: string }> {
+/** Builds and starts Hearth as `npm start` runs it, with a temp data dir, open registration and no rate limits. */
+async function spawnHearth(plcUrl: string): Promise<{ child: ChildProcess; dataDir: string; url: string }> {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+  execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' })
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-'))
   const port = 20000 + Math.floor(Math.random() * 20000)
   const url = `http://localhost:${port}`
-  // Run the server with plain node + tsx's loader, so the PID is the server's own (for its RSS).
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts')], {
+  const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
     cwd: root,
     env: {
       ...process.env,
@@ -204,6 +211,7 @@ async function spawnHearth(): Promise<{ child: ChildProcess; dataDir: string; ur
       HEARTH_HOST: '127.0.0.1',
       HEARTH_DATA_DIR: dataDir,
       HEARTH_PUBLIC_URL: url,
+      HEARTH_PLC_URL: plcUrl,
       HEARTH_REGISTRATION: 'open',
       HEARTH_RATE_LIMITS: 'off',
       HEARTH_LOG_LEVEL: 'warn',

@@ -19,6 +19,7 @@ import { AccountService } from './account/account-service.js'
 import { SessionTokens } from './auth/session-tokens.js'
 import { RequestAuth } from './auth/request-auth.js'
 import { EventLog } from './sequencer/event-log.js'
+import { FirehoseFanout } from './sequencer/firehose-fanout.js'
 import { BlockTables } from './repo/sql-repo-storage.js'
 import { RecordIndex } from './repo/record-index.js'
 import { RepoLock } from './repo/repo-lock.js'
@@ -27,8 +28,10 @@ import { RepoReader } from './repo/repo-reader.js'
 import { BlobIndex } from './blob/blob-index.js'
 import { DiskBlobStore, type BlobStore } from './blob/blob-store.js'
 import { PlcDirectory } from './identity/plc-directory.js'
-import { startEmbeddedPlc, type EmbeddedPlc } from './identity/embedded-plc.js'
+import type { EmbeddedPlc } from './identity/embedded-plc.js'
 import { createLogger, type Logger } from './logger.js'
+import { HearthMetrics } from './observability/metrics.js'
+import { RateLimits } from './ops/rate-limits.js'
 
 export interface AppContext {
   config: Config
@@ -45,6 +48,8 @@ export interface AppContext {
   tokens: SessionTokens
   requestAuth: RequestAuth
   eventLog: EventLog
+  /** Hands every new event to the firehose's subscribers. */
+  firehose: FirehoseFanout
   blockTables: BlockTables
   records: RecordIndex
   repoLock: RepoLock
@@ -56,20 +61,32 @@ export interface AppContext {
   idResolver: IdResolver
   /** Set when this server runs its own PLC directory. */
   embeddedPlc: EmbeddedPlc | null
+  /** Prometheus metrics; the firehose reports into `metrics.firehose`. */
+  metrics: HearthMetrics
+  /** In-memory request budgets (src/ops/rate-limits.ts). */
+  rateLimits: RateLimits
 }
 
-export async function createContext(config: Config): Promise<AppContext> {
+export interface ContextHooks {
+  /** Called as soon as the database is open, before the slower start-up steps (start-up health). */
+  onDatabaseOpen?: () => void
+}
+
+export async function createContext(config: Config, hooks: ContextHooks = {}): Promise<AppContext> {
   const logger = createLogger(config.logLevel)
   // Nothing in the data folder is for other users' eyes.
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   fs.chmodSync(config.dataDir, 0o700)
   const secrets = loadSecrets(config)
   const db = openDatabase(path.join(config.dataDir, 'hearth.sqlite'), { synchronous: config.dbSynchronous })
+  hooks.onDatabaseOpen?.()
   const lexicons = loadLexicons()
 
   let embeddedPlc: EmbeddedPlc | null = null
   let plcUrl = config.plcUrl
   if (!plcUrl) {
+    // Loaded only when needed: the PLC server weighs ~50 MiB of memory.
+    const { startEmbeddedPlc } = await import('./identity/embedded-plc.js')
     embeddedPlc = await startEmbeddedPlc({ dir: path.join(config.dataDir, 'plc') })
     plcUrl = embeddedPlc.url
     logger.info({ plcUrl }, 'embedded PLC directory listening')
@@ -79,6 +96,8 @@ export async function createContext(config: Config): Promise<AppContext> {
   const accounts = new AccountStore(db)
   const vault = new SigningKeyVault(secrets.keyEncryptionKey)
   const eventLog = new EventLog(db)
+  const metrics = new HearthMetrics()
+  metrics.watchDatabase(db, eventLog, accounts)
   const blockTables = new BlockTables(db)
   const records = new RecordIndex(db)
   const blobIndex = new BlobIndex(db)
@@ -108,6 +127,10 @@ export async function createContext(config: Config): Promise<AppContext> {
     tokens,
     requestAuth: new RequestAuth(tokens, accounts, appPasswords),
     eventLog,
+    firehose: new FirehoseFanout(eventLog, {
+      maxBufferBytes: config.firehoseMaxBufferBytes,
+      onError: (err) => logger.warn({ err }, 'firehose delivery failed'),
+    }),
     blockTables,
     records,
     repoLock,
@@ -118,5 +141,7 @@ export async function createContext(config: Config): Promise<AppContext> {
     plc,
     idResolver: new IdResolver({ plcUrl }),
     embeddedPlc,
+    metrics,
+    rateLimits: new RateLimits(config.rateLimits),
   }
 }

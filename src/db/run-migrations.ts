@@ -5,10 +5,10 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { projectPath } from '../project-paths.js'
 import type { Db } from './open-database.js'
 
-export const defaultMigrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations')
+export const defaultMigrationsDir = projectPath('migrations')
 
 export function runMigrations(db: Db, dir = defaultMigrationsDir): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migration (

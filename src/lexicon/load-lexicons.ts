@@ -6,11 +6,12 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { Lexicons, parseLexiconDoc, type LexiconDoc } from '@atproto/lexicon'
-import { schemas } from '@atproto/api'
+// The lexicon documents only: the whole @atproto/api client would cost ~10 MiB more.
+import { schemas } from '@atproto/api/dist/client/lexicons.js'
+import { projectPath } from '../project-paths.js'
 
-export const defaultLexiconDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../lexicons')
+export const defaultLexiconDir = projectPath('lexicons')
 
 export function loadLexicons(dir = defaultLexiconDir): Lexicons {
   const docs: LexiconDoc[] = [
