@@ -22,8 +22,12 @@ export class BlockTables {
   constructor(readonly db: Db) {
     this.getBlock = db.prepare('SELECT content FROM repo_block WHERE did = ? AND scope = ? AND cid = ?')
     this.hasBlock = db.prepare('SELECT 1 AS one FROM repo_block WHERE did = ? AND scope = ? AND cid = ?')
+    // A block a later commit writes again (a record whose content is already
+    // in the repo, say) takes that commit's rev: getRepo's `since` diff must
+    // carry it, as the new leaf's content. A rev never moves backwards.
     this.putBlock = db.prepare(
-      'INSERT INTO repo_block (did, scope, cid, rev, content) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      `INSERT INTO repo_block (did, scope, cid, rev, content) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (did, scope, cid) DO UPDATE SET rev = excluded.rev WHERE excluded.rev > repo_block.rev`,
     )
     this.deleteBlockIfUnreferenced = db.prepare(
       `DELETE FROM repo_block WHERE did = ? AND scope = ? AND cid = ?
