@@ -79,7 +79,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       plcRotationKey: hexKeyVar(env, 'HEARTH_PLC_ROTATION_KEY'),
     },
     maxJsonBodyBytes: intVar(env, 'HEARTH_MAX_JSON_BYTES', 1024 * 1024, 1024, 1 << 30),
-    maxBlobBytes: intVar(env, 'HEARTH_MAX_BLOB_BYTES', 50 * 1024 * 1024, 1024, 1 << 32),
+    maxBlobBytes: intVar(env, 'HEARTH_MAX_BLOB_BYTES', 50 * 1024 * 1024, 1024, 2 ** 32),
     dbSynchronous: enumVar(env, 'HEARTH_DB_SYNC', ['NORMAL', 'FULL'], 'NORMAL'),
     validateOutput: boolVar(env, 'HEARTH_VALIDATE_OUTPUT', false),
     logLevel: env.HEARTH_LOG_LEVEL || 'info',
