@@ -12,6 +12,7 @@ import { repoMethods } from './xrpc/com/atproto/repo/index.js'
 import { syncMethods } from './xrpc/com/atproto/sync/index.js'
 import { identityMethods } from './xrpc/com/atproto/identity/index.js'
 import { wellKnownRoutes } from './identity/well-known-routes.js'
+import { firehoseSocketServer, SUBSCRIBE_REPOS_PATH } from './sequencer/firehose-socket.js'
 
 export interface BuiltApp {
   app: Hono
@@ -23,18 +24,24 @@ export function buildApp(ctx: AppContext): BuiltApp {
   const app = new Hono()
   app.get('/xrpc/_health', (c) => c.json({ version: '0.1.0' }))
   app.route('/', wellKnownRoutes(ctx))
+  // Reached only by a plain GET: the WebSocket upgrade goes through `upgrade` below.
+  app.get(SUBSCRIBE_REPOS_PATH, (c) =>
+    c.json({ error: 'InvalidRequest', message: 'subscribeRepos is a WebSocket: connect with Upgrade: websocket' }, 426),
+  )
   app.route('/', xrpcRouter(ctx, [...serverMethods, ...repoMethods, ...syncMethods, ...identityMethods]))
   app.notFound((c) => c.json({ error: 'NotFound', message: `Nothing at ${c.req.path}` }, 404))
   app.onError((err, c) => {
     ctx.logger.error({ err, path: c.req.path }, 'unhandled error')
     return c.json({ error: 'InternalServerError', message: 'Internal Server Error' }, 500)
   })
+  const firehoseSockets = firehoseSocketServer({
+    fanout: ctx.firehose,
+    pingIntervalMs: ctx.config.firehosePingSec * 1000,
+    logger: ctx.logger,
+  })
   return {
     app,
-    upgrade(_req, socket) {
-      socket.destroy()
-      return false
-    },
-    async closeSockets() {},
+    upgrade: (req, socket, head) => firehoseSockets.upgrade(req, socket, head),
+    closeSockets: () => firehoseSockets.close(),
   }
 }

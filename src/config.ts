@@ -46,6 +46,16 @@ export interface Config {
   logLevel: string
   accessTokenTtlSec: number
   refreshTokenTtlSec: number
+  /** Firehose events older than this many hours are pruned; a cursor older than that gets OutdatedCursor. */
+  firehoseRetentionHours: number
+  /** Bytes a firehose subscriber may have waiting to be sent before it is cut off with ConsumerTooSlow. */
+  firehoseMaxBufferBytes: number
+  /** Seconds between keepalive pings on firehose sockets; a socket that missed the last pong is closed. */
+  firehosePingSec: number
+  /** Relays (origins) sent com.atproto.sync.requestCrawl at start and when accounts are created. */
+  crawlers: string[]
+  /** Least number of seconds between two requestCrawl calls to the crawlers. */
+  crawlIntervalSec: number
 }
 
 type Env = Record<string, string | undefined>
@@ -85,6 +95,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     logLevel: env.HEARTH_LOG_LEVEL || 'info',
     accessTokenTtlSec: intVar(env, 'HEARTH_ACCESS_TTL', 2 * 60 * 60, 10, 7 * 24 * 3600),
     refreshTokenTtlSec: intVar(env, 'HEARTH_REFRESH_TTL', 90 * 24 * 60 * 60, 60, 365 * 24 * 3600),
+    firehoseRetentionHours: intVar(env, 'HEARTH_FIREHOSE_RETENTION_HOURS', 72, 1, 24 * 3650),
+    firehoseMaxBufferBytes: intVar(env, 'HEARTH_FIREHOSE_MAX_BUFFER_BYTES', 8 * 1024 * 1024, 64 * 1024, 1 << 30),
+    firehosePingSec: intVar(env, 'HEARTH_FIREHOSE_PING_SEC', 30, 1, 3600),
+    crawlers: crawlersVar(env),
+    crawlIntervalSec: intVar(env, 'HEARTH_CRAWL_INTERVAL_SEC', 20 * 60, 1, 7 * 24 * 3600),
   }
   return { ...config, ...overrides }
 }
@@ -96,6 +111,16 @@ function intVar(env: Env, name: string, def: number, min: number, max: number): 
   const n = Number(raw)
   if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`)
   return n
+}
+
+function crawlersVar(env: Env): string[] {
+  const raw = env.HEARTH_CRAWLERS
+  if (!raw) return []
+  return raw
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean)
+    .map((u) => urlVar({ HEARTH_CRAWLERS: u }, 'HEARTH_CRAWLERS', ''))
 }
 
 function boolVar(env: Env, name: string, def: boolean): boolean {

@@ -15,6 +15,7 @@ import type { Hono } from 'hono'
 import type { Config } from './config.js'
 import { createContext, type AppContext } from './context.js'
 import { buildApp } from './app.js'
+import { startSequencerTasks } from './sequencer/sequencer-tasks.js'
 
 export { loadConfig, type Config } from './config.js'
 export type { AppContext } from './context.js'
@@ -36,6 +37,7 @@ export interface Pds {
 export async function createPds(config: Config): Promise<Pds> {
   const ctx = await createContext(config)
   const { app, upgrade, closeSockets } = buildApp(ctx)
+  const sequencerTasks = startSequencerTasks(ctx)
   let closed = false
   return {
     app,
@@ -45,6 +47,7 @@ export async function createPds(config: Config): Promise<Pds> {
       if (closed) return
       closed = true
       await closeSockets()
+      await sequencerTasks.stop()
       await ctx.repoLock.drain()
       ctx.db.close()
       await ctx.embeddedPlc?.close()

@@ -10,6 +10,7 @@
  */
 import { encode as cborEncode } from '@atproto/lex-cbor'
 import type { Cid } from '@atproto/lex-data'
+import type { Statement } from 'better-sqlite3'
 import type { Db } from '../db/open-database.js'
 
 export interface CommitOp {
@@ -37,6 +38,8 @@ export interface StoredEvent {
   eventType: string
   frame: Uint8Array
   sequencedAt: string
+  /** Set on the first commit of a public repository (a new account): crawlers want to hear of it. Not stored. */
+  newRepo?: boolean
 }
 
 type Listener = (events: StoredEvent[]) => void
@@ -46,6 +49,9 @@ export class EventLog {
   private nextSeqStmt
   private pending: StoredEvent[] = []
   private listeners = new Set<Listener>()
+  private oldestStmt
+  private timeAtStmt
+  private deleteRangeStmt
 
   constructor(private db: Db) {
     this.insert = db.prepare(
@@ -56,11 +62,14 @@ export class EventLog {
       `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'repo_seq'), 0),
                   COALESCE((SELECT MAX(seq) FROM repo_seq), 0)) + 1 AS next`,
     )
+    this.oldestStmt = db.prepare('SELECT MIN(seq) AS seq FROM repo_seq')
+    this.timeAtStmt = db.prepare('SELECT seq, sequenced_at FROM repo_seq WHERE seq >= ? ORDER BY seq LIMIT 1')
+    this.deleteRangeStmt = db.prepare('DELETE FROM repo_seq WHERE seq >= ? AND seq <= ?')
   }
 
   /** Appends a #commit; call inside the commit's transaction. */
   appendCommit(body: CommitEventBody, scope = ''): StoredEvent {
-    return this.append(body.repo, scope, '#commit', (seq, time) => ({
+    const event = this.append(body.repo, scope, '#commit', (seq, time) => ({
       seq,
       rebase: false,
       tooBig: false,
@@ -74,6 +83,8 @@ export class EventLog {
       ...(body.prevData ? { prevData: body.prevData } : {}),
       time,
     }))
+    if (body.since === null && scope === '') event.newRepo = true
+    return event
   }
 
   appendSync(did: string, blocks: Uint8Array, rev: string): StoredEvent {
@@ -122,8 +133,78 @@ export class EventLog {
     return () => this.listeners.delete(listener)
   }
 
+  /** The highest seq ever issued (0 before the first event), whether or not its row was pruned since. */
   lastSeq(): number {
     return (this.nextSeqStmt.get() as { next: number }).next - 1
+  }
+
+  /** The lowest seq still kept, or null when the log holds no rows. */
+  oldestSeq(): number | null {
+    return (this.oldestStmt.get() as { seq: number | null }).seq
+  }
+
+  /**
+   * Up to `limit` events with seq above `afterSeq`, oldest first, from the
+   * given scopes ('' is the public repo).
+   *
+   * @example
+   * const page = eventLog.eventsAfter(cursor, 100, [''])
+   */
+  eventsAfter(afterSeq: number, limit: number, scopes: readonly string[] = ['']): StoredEvent[] {
+    const params: unknown[] = [afterSeq, ...scopes, limit]
+    const rows = this.pageStmt(scopes.length).all(...params) as {
+      seq: number
+      did: string
+      scope: string
+      event_type: string
+      frame: Uint8Array
+      sequenced_at: string
+    }[]
+    return rows.map((r) => ({ seq: r.seq, did: r.did, scope: r.scope, eventType: r.event_type, frame: r.frame, sequencedAt: r.sequenced_at }))
+  }
+
+  /**
+   * The highest seq whose row was written before `cutoff` (an ISO time), or
+   * null. Rows are written in seq order with the clock's time, so a binary
+   * search over seq finds it without a time index.
+   */
+  lastSeqBefore(cutoff: string): number | null {
+    let lo = this.oldestSeq()
+    if (lo === null) return null
+    let hi = this.lastSeq()
+    let found: number | null = null
+    while (lo <= hi) {
+      const mid = Math.floor((lo + hi) / 2)
+      const row = this.timeAtStmt.get(mid) as { seq: number; sequenced_at: string } | undefined
+      if (!row || row.seq > hi) {
+        hi = mid - 1
+      } else if (row.sequenced_at < cutoff) {
+        found = row.seq
+        lo = row.seq + 1
+      } else {
+        hi = mid - 1
+      }
+    }
+    return found
+  }
+
+  /** Deletes the rows with seq in [from, to]; seq never goes back, since sqlite_sequence keeps the highest value. */
+  deleteRange(from: number, to: number): number {
+    return this.deleteRangeStmt.run(from, to).changes
+  }
+
+  private pageStmts = new Map<number, Statement<unknown[]>>()
+  private pageStmt(scopeCount: number) {
+    let stmt = this.pageStmts.get(scopeCount)
+    if (!stmt) {
+      const placeholders = new Array(scopeCount).fill('?').join(', ')
+      stmt = this.db.prepare(
+        `SELECT seq, did, scope, event_type, frame, sequenced_at FROM repo_seq
+         WHERE seq > ? AND scope IN (${placeholders}) ORDER BY seq LIMIT ?`,
+      )
+      this.pageStmts.set(scopeCount, stmt)
+    }
+    return stmt
   }
 
   private append(did: string, scope: string, type: string, body: (seq: number, time: string) => object): StoredEvent {
