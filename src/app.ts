@@ -12,6 +12,7 @@ import { repoMethods } from './xrpc/com/atproto/repo/index.js'
 import { syncMethods } from './xrpc/com/atproto/sync/index.js'
 import { identityMethods } from './xrpc/com/atproto/identity/index.js'
 import { wellKnownRoutes } from './identity/well-known-routes.js'
+import { webRoutes } from '../web/routes.js'
 import { firehoseSocketServer, SUBSCRIBE_REPOS_PATH } from './sequencer/firehose-socket.js'
 
 export interface BuiltApp {
@@ -24,6 +25,7 @@ export function buildApp(ctx: AppContext): BuiltApp {
   const app = new Hono()
   app.get('/xrpc/_health', (c) => c.json({ version: '0.1.0' }))
   app.route('/', wellKnownRoutes(ctx))
+  app.route('/', webRoutes(ctx))
   // Reached only by a plain GET: the WebSocket upgrade goes through `upgrade` below.
   app.get(SUBSCRIBE_REPOS_PATH, (c) =>
     c.json({ error: 'InvalidRequest', message: 'subscribeRepos is a WebSocket: connect with Upgrade: websocket' }, 426),

@@ -42,6 +42,14 @@ export interface Config {
   dbSynchronous: 'NORMAL' | 'FULL'
   /** Check every XRPC output against its lexicon (tests turn this on). */
   validateOutput: boolean
+  /** GitHub sign-in, on when HEARTH_GITHUB_CLIENT_ID and _SECRET are both set. */
+  github: OAuthClientConfig | undefined
+  /** Google sign-in, on when HEARTH_GOOGLE_CLIENT_ID and _SECRET are both set. */
+  google: OAuthClientConfig | undefined
+  /** How long a started GitHub/Google sign-in may take before its state expires. */
+  signInStateTtlSec: number
+  /** Lifetime of a web-page session (the sign-in cookie). */
+  webSessionTtlSec: number
   /** Log level for pino ('silent' to mute). */
   logLevel: string
   accessTokenTtlSec: number
@@ -56,6 +64,12 @@ export interface Config {
   crawlers: string[]
   /** Least number of seconds between two requestCrawl calls to the crawlers. */
   crawlIntervalSec: number
+}
+
+/** An OAuth client registered with a sign-in provider. */
+export interface OAuthClientConfig {
+  clientId: string
+  clientSecret: string
 }
 
 type Env = Record<string, string | undefined>
@@ -92,6 +106,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     maxBlobBytes: intVar(env, 'HEARTH_MAX_BLOB_BYTES', 50 * 1024 * 1024, 1024, 2 ** 32),
     dbSynchronous: enumVar(env, 'HEARTH_DB_SYNC', ['NORMAL', 'FULL'], 'NORMAL'),
     validateOutput: boolVar(env, 'HEARTH_VALIDATE_OUTPUT', false),
+    github: oauthClientVar(env, 'HEARTH_GITHUB_CLIENT_ID', 'HEARTH_GITHUB_CLIENT_SECRET'),
+    google: oauthClientVar(env, 'HEARTH_GOOGLE_CLIENT_ID', 'HEARTH_GOOGLE_CLIENT_SECRET'),
+    signInStateTtlSec: intVar(env, 'HEARTH_SIGN_IN_STATE_TTL', 10 * 60, 1, 3600),
+    webSessionTtlSec: intVar(env, 'HEARTH_WEB_SESSION_TTL', 30 * 24 * 60 * 60, 60, 365 * 24 * 3600),
     logLevel: env.HEARTH_LOG_LEVEL || 'info',
     accessTokenTtlSec: intVar(env, 'HEARTH_ACCESS_TTL', 2 * 60 * 60, 10, 7 * 24 * 3600),
     refreshTokenTtlSec: intVar(env, 'HEARTH_REFRESH_TTL', 90 * 24 * 60 * 60, 60, 365 * 24 * 3600),
@@ -182,4 +200,14 @@ function hexKeyVar(env: Env, name: string): string | undefined {
   if (raw === undefined || raw === '') return undefined
   if (!/^[0-9a-f]{64}$/i.test(raw)) throw new ConfigError(name, 'must be 64 hex characters (32 bytes)')
   return raw.toLowerCase()
+}
+
+/** Both halves of a provider's client registration, or neither. */
+function oauthClientVar(env: Env, idName: string, secretName: string): OAuthClientConfig | undefined {
+  const clientId = env[idName]?.trim()
+  const clientSecret = env[secretName]?.trim()
+  if (!clientId && !clientSecret) return undefined
+  if (!clientId) throw new ConfigError(idName, `must be set when ${secretName} is`)
+  if (!clientSecret) throw new ConfigError(secretName, `must be set when ${idName} is`)
+  return { clientId, clientSecret }
 }

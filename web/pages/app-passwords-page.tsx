@@ -1,0 +1,81 @@
+/**
+ * App passwords: the ones that exist (by name), a form to make one (its
+ * password is shown on this page once and never again), and revoking.
+ */
+import type { FC } from 'hono/jsx'
+import type { SignedIn } from '../../src/auth/web-session.js'
+import type { AppPassword } from '../../src/account/app-passwords.js'
+import { CsrfField, Layout } from '../layout.js'
+
+export interface AppPasswordsPageProps {
+  me: SignedIn
+  csrf: string
+  list: AppPassword[]
+  created?: { name: string; password: string }
+  problem?: string
+}
+
+export const AppPasswordsPage: FC<AppPasswordsPageProps> = ({ me, csrf, list, created, problem }) => (
+  <Layout title="App passwords" me={me} csrf={csrf}>
+    <h1>App passwords</h1>
+    <p class="muted">
+      An app password lets a client (an AT Protocol app, a script) sign in as <strong>{me.account.handle}</strong> without your
+      GitHub or Google sign-in. Give each client its own, and revoke it when you stop using the client.
+    </p>
+    {problem ? <p class="problem">{problem}</p> : null}
+    {created ? (
+      <section class="card notice">
+        <h2>“{created.name}” is ready</h2>
+        <p>Copy it now: it is shown only this once.</p>
+        <p>
+          <code class="secret" data-field="new-app-password">
+            {created.password}
+          </code>
+        </p>
+      </section>
+    ) : null}
+    <section class="card">
+      <h2>New app password</h2>
+      <form class="stack" method="post" action="/account/app-passwords">
+        <CsrfField token={csrf} />
+        <label>
+          Name
+          <input type="text" name="name" maxlength={64} required placeholder="e.g. my phone" />
+        </label>
+        <label class="check">
+          <input type="checkbox" name="privileged" value="1" /> Privileged (may also make app passwords and change the handle)
+        </label>
+        <div>
+          <button type="submit">Create</button>
+        </div>
+      </form>
+    </section>
+    <section class="card">
+      <h2>Existing</h2>
+      {list.length === 0 ? (
+        <p class="muted">None yet.</p>
+      ) : (
+        <table>
+          <tbody>
+            {list.map((p) => (
+              <tr data-app-password={p.name}>
+                <td>{p.name}</td>
+                <td class="muted">{p.privileged ? 'privileged' : ''}</td>
+                <td class="muted">made {p.createdAt.slice(0, 10)}</td>
+                <td>
+                  <form class="inline" method="post" action="/account/app-passwords/revoke">
+                    <CsrfField token={csrf} />
+                    <input type="hidden" name="name" value={p.name} />
+                    <button class="danger" type="submit">
+                      Revoke
+                    </button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  </Layout>
+)

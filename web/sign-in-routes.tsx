@@ -1,0 +1,128 @@
+/**
+ * Signing in and out: the sign-in page, password sign-in, the GitHub/Google
+ * round trip (`/auth/:provider` → provider → `/auth/:provider/callback`),
+ * linking a second provider, and sign-out.
+ */
+import { Hono, type Context } from 'hono'
+import type { AppContext } from '../src/context.js'
+import type { SignedIn } from '../src/auth/web-session.js'
+import type { WebSignIn } from '../src/auth/sign-in/web-sign-in.js'
+import { SignInError } from '../src/auth/sign-in/sign-in-error.js'
+import { isProviderId } from '../src/auth/sign-in/sign-in-provider.js'
+import { hashPassword, verifyPassword } from '../src/account/password-hash.js'
+import { XrpcError } from '../src/xrpc/xrpc-error.js'
+import { SignInPage } from './pages/sign-in-page.js'
+import { ErrorPage } from './pages/error-page.js'
+import { formBodyLimit, readCheckedForm, sendPage } from './page-response.js'
+
+// Unknown identifiers still pay for one scrypt, so timing does not tell them apart.
+let dummyHash: Promise<string> | undefined
+const dummy = () => (dummyHash ??= hashPassword('hearth-no-such-account'))
+
+export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
+  const app = new Hono()
+  const providerButtons = () => w.flow.providers.map((p) => ({ id: p.id, label: p.label }))
+
+  const signInPage = (c: Context, extra: { problem?: string; identifier?: string } = {}, status: 200 | 401 = 200) =>
+    sendPage(
+      c,
+      <SignInPage providers={providerButtons()} publicUrl={ctx.config.publicUrl} csrf={w.sessions.csrfToken(c, null)} {...extra} />,
+      status,
+    )
+
+  app.get('/sign-in', (c) => (w.sessions.current(c) ? c.redirect('/account', 303) : signInPage(c)))
+
+  app.post('/sign-in/password', formBodyLimit, async (c) => {
+    const form = await readCheckedForm(c, w.sessions, null)
+    if (!form) return refusedForm(c, null)
+    const identifier = (form.identifier ?? '').trim()
+    const password = (form.password ?? '').slice(0, 256)
+    const account = identifier ? ctx.accounts.lookup(identifier) : null
+    const ok = account?.passwordHash ? await verifyPassword(password, account.passwordHash) : (await verifyPassword(password, await dummy()), false)
+    if (!account || !ok || account.status === 'takendown' || account.status === 'deleted') {
+      return signInPage(c, { problem: 'That handle or email and password do not match an account here.', identifier }, 401)
+    }
+    w.sessions.start(c, account.did, 'password')
+    return c.redirect('/account', 303)
+  })
+
+  app.get('/auth/:provider', (c) => {
+    const id = c.req.param('provider')
+    if (!isProviderId(id) || !w.flow.providers.some((p) => p.id === id)) return notConfigured(c, id)
+    return c.redirect(w.flow.start(id, w.sessions.browserToken(c)).toString(), 302)
+  })
+
+  app.post('/auth/:provider/link', formBodyLimit, async (c) => {
+    const id = c.req.param('provider')
+    const me = w.sessions.current(c)
+    if (!me) return c.redirect('/sign-in', 303)
+    const form = await readCheckedForm(c, w.sessions, me)
+    if (!form) return refusedForm(c, me)
+    if (!isProviderId(id) || !w.flow.providers.some((p) => p.id === id)) return notConfigured(c, id, me)
+    return c.redirect(w.flow.start(id, w.sessions.browserToken(c), me.account.did).toString(), 303)
+  })
+
+  app.get('/auth/:provider/callback', async (c) => {
+    const id = c.req.param('provider')
+    const me = w.sessions.current(c)
+    if (!isProviderId(id)) return notConfigured(c, id, me)
+    try {
+      const result = await w.flow.finish(
+        id,
+        { state: c.req.query('state'), code: c.req.query('code'), error: c.req.query('error') },
+        w.sessions.existingBrowserToken(c),
+        me?.account.did ?? null,
+      )
+      if (!result.linked) w.sessions.start(c, result.did, id)
+      return c.redirect('/account', 303)
+    } catch (err) {
+      return signInFailed(c, err, me)
+    }
+  })
+
+  app.post('/sign-out', formBodyLimit, async (c) => {
+    const me = w.sessions.current(c)
+    if (me) {
+      const form = await readCheckedForm(c, w.sessions, me)
+      if (!form) return refusedForm(c, me)
+      w.sessions.end(c)
+    }
+    return c.redirect('/sign-in', 303)
+  })
+
+  function signInFailed(c: Context, err: unknown, me: SignedIn | null) {
+    const csrf = me ? w.sessions.csrfToken(c, me) : undefined
+    if (err instanceof SignInError) {
+      ctx.logger.info({ kind: err.kind }, 'sign-in did not finish')
+      const title = err.kind === 'cancelled' ? 'Sign-in cancelled' : err.kind === 'expired' ? 'Sign-in expired' : 'Sign-in didn’t work'
+      return sendPage(c, <ErrorPage title={title} message={err.message} kind={err.kind} me={me} csrf={csrf} />, err.status as 400)
+    }
+    if (err instanceof XrpcError) {
+      ctx.logger.warn({ error: err.error, message: err.message }, 'sign-in failed')
+      return sendPage(c, <ErrorPage title="Sign-in didn’t work" message={err.message} kind="failed" me={me} csrf={csrf} />, err.status as 400)
+    }
+    ctx.logger.error({ err }, 'sign-in failed')
+    const message = 'Something went wrong on this server while signing you in. Try again in a moment.'
+    return sendPage(c, <ErrorPage title="Sign-in didn’t work" message={message} kind="failed" me={me} csrf={csrf} />, 500)
+  }
+
+  function notConfigured(c: Context, id: string, me: SignedIn | null = null) {
+    const message = `Sign-in with “${id.slice(0, 40)}” is not set up on this server.`
+    const csrf = me ? w.sessions.csrfToken(c, me) : undefined
+    return sendPage(c, <ErrorPage title="Not available" message={message} kind="not-configured" me={me} csrf={csrf} />, 404)
+  }
+
+  function refusedForm(c: Context, me: SignedIn | null) {
+    return refusedFormPage(c, w, me)
+  }
+
+  return app
+}
+
+/** The answer to a form without a valid CSRF token: nothing was done. */
+export function refusedFormPage(c: Context, w: WebSignIn, me: SignedIn | null) {
+  const message =
+    'This form was sent without its security token, or from another site, so nothing was done. Go back, reload the page and try again.'
+  const csrf = me ? w.sessions.csrfToken(c, me) : undefined
+  return sendPage(c, <ErrorPage title="Form refused" message={message} kind="csrf" me={me} csrf={csrf} />, 403)
+}
