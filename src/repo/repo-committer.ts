@@ -7,7 +7,7 @@
  * @example
  * const { commit, results } = await committer.applyWrites(did, [prepareWrite(req, validator)])
  */
-import { Repo, WriteOpAction, type CommitData, type RecordWriteOp } from '@atproto/repo'
+import { Repo, type CommitData } from '@atproto/repo'
 import type { Keypair } from '@atproto/crypto'
 import { parseCid, type Cid } from '@atproto/lex-data'
 import { XrpcError, invalidRequest } from '../xrpc/xrpc-error.js'
@@ -18,6 +18,7 @@ import type { PreparedWrite } from './prepare-writes.js'
 import type { RecordIndex } from './record-index.js'
 import type { RepoLock } from './repo-lock.js'
 import { SqlRepoStorage, type BlockTables } from './sql-repo-storage.js'
+import { buildCommit, loadHead, type RepoHead } from './commit-builder.js'
 
 export interface WriteResult {
   action: 'create' | 'update' | 'delete'
@@ -43,8 +44,31 @@ export interface RepoCommitterDeps {
   keypair: (did: string) => Promise<Keypair>
 }
 
+/** How many repositories keep their head (commit + loaded MST) in memory between writes. */
+const CACHED_HEADS = 64
+
 export class RepoCommitter {
+  /** Most recently written heads, oldest first; a head is trusted only while it matches repo_root. */
+  private heads = new Map<string, RepoHead>()
+
   constructor(private deps: RepoCommitterDeps) {}
+
+  private async head(storage: SqlRepoStorage, key: string, did: string, root: Cid): Promise<RepoHead> {
+    const cached = this.heads.get(key)
+    if (cached && cached.cid.equals(root)) return cached
+    return loadHead(storage, did, root)
+  }
+
+  private remember(key: string, head: RepoHead): void {
+    this.heads.delete(key)
+    this.heads.set(key, head)
+    if (this.heads.size > CACHED_HEADS) this.heads.delete(this.heads.keys().next().value!)
+  }
+
+  /** Drops a repository's cached head (after it is deleted or replaced wholesale). */
+  forget(did: string, scope = ''): void {
+    this.heads.delete(lockKey(did, scope))
+  }
 
   /**
    * The first, empty commit of a new repository. `alsoInTransaction` writes
@@ -87,7 +111,6 @@ export class RepoCommitter {
       if (opts.swapCommit !== undefined && root.toString() !== opts.swapCommit) {
         throw new XrpcError(400, 'InvalidSwap', `Commit was at ${root.toString()}`)
       }
-      const ops: RecordWriteOp[] = []
       const eventOps: CommitOp[] = []
       for (const w of writes) {
         const current = records.get(did, scope, w.collection, w.rkey)
@@ -95,15 +118,12 @@ export class RepoCommitter {
         checkSwap(w, current?.cid ?? null, path)
         if (w.action === 'create') {
           if (current) throw new XrpcError(400, 'InvalidRequest', `Record already exists at ${path}`)
-          ops.push({ action: WriteOpAction.Create, collection: w.collection as never, rkey: w.rkey, record: w.record as never })
           eventOps.push({ action: 'create', path, cid: w.cid })
         } else if (w.action === 'update') {
           if (!current) throw new XrpcError(400, 'InvalidRequest', `No record at ${path} to update`)
-          ops.push({ action: WriteOpAction.Update, collection: w.collection as never, rkey: w.rkey, record: w.record as never })
           eventOps.push({ action: 'update', path, cid: w.cid, prev: parseCid(current.cid) })
         } else {
           if (!current) throw new XrpcError(400, 'InvalidRequest', `No record at ${path} to delete`)
-          ops.push({ action: WriteOpAction.Delete, collection: w.collection as never, rkey: w.rkey })
           eventOps.push({ action: 'delete', path, cid: null, prev: parseCid(current.cid) })
         }
         if (w.action !== 'delete') {
@@ -117,9 +137,10 @@ export class RepoCommitter {
         }
       }
 
-      const repo = await Repo.load(storage, root)
+      const key = lockKey(did, scope)
+      const head = await this.head(storage, key, did, root)
       const keypair = await this.deps.keypair(did)
-      const commit = await repo.formatCommit(ops, keypair)
+      const { commit, next } = await buildCommit(head, writes, keypair)
       const uriBase = scope ? `at://${did}/${scope}` : `at://${did}`
 
       eventLog.transaction(() => {
@@ -143,11 +164,12 @@ export class RepoCommitter {
             blocks: encodeCar(commit.cid, blockEntries(commit)),
             ops: eventOps,
             blobs: writes.flatMap((w) => (w.action === 'delete' ? [] : w.blobs.map((b) => parseCid(b.cid)))),
-            prevData: repo.commit.data,
+            prevData: head.commit.data,
           },
           scope,
         )
       })
+      this.remember(key, next)
 
       return {
         commit: { cid: commit.cid.toString(), rev: commit.rev },
