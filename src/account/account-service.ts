@@ -4,7 +4,7 @@
  * commit and the first events, with everything local landing in one
  * transaction. Both createAccount and the sign-in flows come through here.
  */
-import { Secp256k1Keypair } from '@atproto/crypto'
+import { Secp256k1Keypair, parseDidKey } from '@atproto/crypto'
 import type { Config } from '../config.js'
 import type { EventLog } from '../sequencer/event-log.js'
 import type { RepoCommitter } from '../repo/repo-committer.js'
@@ -50,6 +50,14 @@ export class AccountService {
     if (email && !/^[^@\s]+@[^@\s]+$/.test(email)) throw invalidRequest('Invalid email address', 'InvalidEmail')
     if (req.password !== undefined && (req.password.length < 8 || req.password.length > 256)) {
       throw invalidRequest('Password must be 8 to 256 characters', 'InvalidPassword')
+    }
+    // Checked here: the PLC directory would refuse the genesis op, and its refusal reads as our failure (502).
+    if (req.recoveryKey !== undefined) {
+      try {
+        parseDidKey(req.recoveryKey)
+      } catch {
+        throw invalidRequest('recoveryKey must be a did:key of a secp256k1 or P-256 key')
+      }
     }
     if (!opts.viaAdmin) this.checkRegistration(req.inviteCode)
     if (accounts.getByHandle(handle)) throw invalidRequest(`Handle already taken: ${handle}`, 'HandleNotAvailable')

@@ -27,7 +27,9 @@ export class PlcDirectory {
 
   /** Builds, signs and submits the genesis op; resolves to the new DID. */
   async createDid(opts: { signingKeyDid: string; handle: string; pdsUrl: string; recoveryKey?: string }): Promise<string> {
-    const rotationKeys = [this.rotationKey.did(), ...(opts.recoveryKey ? [opts.recoveryKey] : [])]
+    // Rotation keys go in order of decreasing authority: the person's own
+    // recovery key comes first, so it can undo what this server's key signed.
+    const rotationKeys = [...(opts.recoveryKey ? [opts.recoveryKey] : []), this.rotationKey.did()]
     const { op, did } = await plc.createOp({
       signingKey: opts.signingKeyDid,
       handle: opts.handle,

@@ -9,6 +9,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AtpAgent } from '@atproto/api'
 import { IdResolver } from '@atproto/identity'
+import { Secp256k1Keypair } from '@atproto/crypto'
 import { SignJWT } from 'jose'
 import { startTestServer, type TestAccount, type TestServer } from '../helpers/test-server.js'
 import { expectXrpcError } from './xrpc-expect.js'
@@ -88,6 +89,20 @@ describe('createAccount', () => {
       expect(bytes.includes(privateKey), `${file} holds the raw key`).toBe(false)
       expect(bytes.includes(Buffer.from(privateKey.toString('hex'))), `${file} holds the hex key`).toBe(false)
     }
+  })
+
+  it('puts a recovery key given by the person first among the DID\'s rotation keys', async () => {
+    const recovery = await Secp256k1Keypair.create()
+    const res = await server.agent().com.atproto.server.createAccount({
+      handle: 'recovery.test',
+      password: 'long-enough-pw',
+      recoveryKey: recovery.did(),
+    })
+    const plcData = (await (await fetch(`${server.plcUrl}/${res.data.did}/data`)).json()) as { rotationKeys: string[] }
+    expect(plcData.rotationKeys).toEqual([recovery.did(), server.pds.ctx.plc.rotationKeyDid]) // the person's key has the higher authority
+    // The server's key still signs the account's updates.
+    await server.agent().com.atproto.identity.updateHandle({ handle: 'recovered.test' }, { headers: { authorization: `Bearer ${res.data.accessJwt}` } })
+    expect((await idResolver.did.resolveAtprotoData(res.data.did, true)).handle).toBe('recovered.test')
   })
 
   it('refuses a taken handle, a taken email, a bad handle, a foreign domain and a short password', async () => {
