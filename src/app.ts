@@ -13,6 +13,7 @@ import { syncMethods } from './xrpc/com/atproto/sync/index.js'
 import { identityMethods } from './xrpc/com/atproto/identity/index.js'
 import { wellKnownRoutes } from './identity/well-known-routes.js'
 import { webRoutes } from '../web/routes.js'
+import { installPublicEdge } from './ops/public-edge.js'
 import { firehoseSocketServer, SUBSCRIBE_REPOS_PATH } from './sequencer/firehose-socket.js'
 
 export interface BuiltApp {
@@ -23,6 +24,8 @@ export interface BuiltApp {
 
 export function buildApp(ctx: AppContext): BuiltApp {
   const app = new Hono()
+  // First, so logs, metrics, CORS and limits wrap every route below.
+  installPublicEdge(app, ctx)
   app.get('/xrpc/_health', (c) => c.json({ version: '0.1.0' }))
   app.route('/', wellKnownRoutes(ctx))
   app.route('/', webRoutes(ctx))

@@ -64,6 +64,36 @@ export interface Config {
   crawlers: string[]
   /** Least number of seconds between two requestCrawl calls to the crawlers. */
   crawlIntervalSec: number
+  /** Unix socket of the control app (admin, ingest, metrics); null when HEARTH_CONTROL_SOCKET=off. */
+  controlSocket: string | null
+  /** Largest ingest body accepted on the control socket, in bytes. */
+  controlIngestMaxBytes: number
+  /** Also serve GET /metrics on the public port (it is always on the control socket). */
+  metricsPublic: boolean
+  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy: boolean
+  /** How long SIGTERM/SIGINT may take before the process stops waiting and exits 1. */
+  shutdownTimeoutMs: number
+  rateLimits: RateLimitConfig
+}
+
+/** Request budgets, kept in memory. Windows: session and sign-in limits per 5 minutes, writes per hour and per day. */
+export interface RateLimitConfig {
+  /** HEARTH_RATE_LIMITS=off turns every limit off (benchmarks, test rigs). */
+  enabled: boolean
+  /** Write points per account (create 3, update 2, delete 1). */
+  writePointsPerHour: number
+  writePointsPerDay: number
+  /** Write points per client address. */
+  ipWritePointsPerHour: number
+  /** createSession + refreshSession calls per client address. */
+  sessionsPerIp: number
+  /** createSession + refreshSession calls per account. */
+  sessionsPerAccount: number
+  /** Failed password sign-ins per identifier. */
+  signInFailures: number
+  /** Write points per account for ingest through the control socket. */
+  ingestPointsPerHour: number
 }
 
 /** An OAuth client registered with a sign-in provider. */
@@ -118,8 +148,28 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     firehosePingSec: intVar(env, 'HEARTH_FIREHOSE_PING_SEC', 30, 1, 3600),
     crawlers: crawlersVar(env),
     crawlIntervalSec: intVar(env, 'HEARTH_CRAWL_INTERVAL_SEC', 20 * 60, 1, 7 * 24 * 3600),
+    controlSocket: controlSocketVar(env),
+    controlIngestMaxBytes: intVar(env, 'HEARTH_CONTROL_INGEST_MAX_BYTES', 50 * 1024 * 1024, 1024, 1 << 30),
+    metricsPublic: boolVar(env, 'HEARTH_METRICS_PUBLIC', false),
+    trustProxy: boolVar(env, 'HEARTH_TRUST_PROXY', false),
+    shutdownTimeoutMs: intVar(env, 'HEARTH_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    rateLimits: {
+      enabled: boolVar(env, 'HEARTH_RATE_LIMITS', true),
+      writePointsPerHour: intVar(env, 'HEARTH_RATE_WRITE_POINTS_HOUR', 5000, 1, 1e9),
+      writePointsPerDay: intVar(env, 'HEARTH_RATE_WRITE_POINTS_DAY', 35000, 1, 1e9),
+      ipWritePointsPerHour: intVar(env, 'HEARTH_RATE_IP_WRITE_POINTS_HOUR', 15000, 1, 1e9),
+      sessionsPerIp: intVar(env, 'HEARTH_RATE_SESSIONS_PER_IP', 300, 1, 1e9),
+      sessionsPerAccount: intVar(env, 'HEARTH_RATE_SESSIONS_PER_ACCOUNT', 100, 1, 1e9),
+      signInFailures: intVar(env, 'HEARTH_RATE_SIGNIN_FAILURES', 30, 1, 1e9),
+      ingestPointsPerHour: intVar(env, 'HEARTH_RATE_INGEST_POINTS_HOUR', 3_000_000, 1, 1e12),
+    },
   }
-  return { ...config, ...overrides }
+  const merged = { ...config, ...overrides }
+  // The default socket lives in the data folder: follow an overridden dataDir.
+  if (overrides.dataDir && overrides.controlSocket === undefined && !env.HEARTH_CONTROL_SOCKET) {
+    merged.controlSocket = path.join(merged.dataDir, 'control.sock')
+  }
+  return merged
 }
 
 function intVar(env: Env, name: string, def: number, min: number, max: number): number {
@@ -129,6 +179,17 @@ function intVar(env: Env, name: string, def: number, min: number, max: number): 
   const n = Number(raw)
   if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`)
   return n
+}
+
+function controlSocketVar(env: Env): string | null {
+  const raw = env.HEARTH_CONTROL_SOCKET
+  if (raw === 'off') return null
+  const file = raw ? path.resolve(raw) : path.join(path.resolve(env.HEARTH_DATA_DIR || './data'), 'control.sock')
+  // sun_path holds 108 bytes on Linux, 104 on macOS.
+  if (Buffer.byteLength(file) > 100) {
+    throw new ConfigError('HEARTH_CONTROL_SOCKET', `socket path is too long for a Unix socket (${file}); set a shorter path or "off"`)
+  }
+  return file
 }
 
 function crawlersVar(env: Env): string[] {

@@ -13,8 +13,10 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Hono } from 'hono'
 import type { Config } from './config.js'
-import { createContext, type AppContext } from './context.js'
+import { createContext, type AppContext, type ContextHooks } from './context.js'
 import { buildApp } from './app.js'
+import { buildControlApp } from './control/control-app.js'
+import { startControlSocket, type ControlSocket } from './control/control-socket.js'
 import { startSequencerTasks } from './sequencer/sequencer-tasks.js'
 
 export { loadConfig, type Config } from './config.js'
@@ -32,23 +34,40 @@ export interface Pds {
   /** Finishes writes in flight, closes sockets, the database and the embedded PLC. */
   close(): Promise<void>
   ctx: AppContext
+  /** Path of the control socket (admin, ingest, metrics), or null when it is off. */
+  controlSocket: string | null
 }
 
-export async function createPds(config: Config): Promise<Pds> {
-  const ctx = await createContext(config)
+export type CreatePdsOptions = ContextHooks
+
+export async function createPds(config: Config, opts: CreatePdsOptions = {}): Promise<Pds> {
+  const ctx = await createContext(config, opts)
   const { app, upgrade, closeSockets } = buildApp(ctx)
   const sequencerTasks = startSequencerTasks(ctx)
+  let control: ControlSocket | null = null
+  if (config.controlSocket) {
+    try {
+      control = await startControlSocket(buildControlApp(ctx), config.controlSocket)
+    } catch (err) {
+      ctx.db.close()
+      await ctx.embeddedPlc?.close()
+      throw err
+    }
+  }
   let closed = false
   return {
     app,
     upgrade,
     ctx,
+    controlSocket: control?.path ?? null,
     async close() {
       if (closed) return
       closed = true
+      await control?.close()
       await closeSockets()
       await sequencerTasks.stop()
       await ctx.repoLock.drain()
+      ctx.metrics.close()
       ctx.db.close()
       await ctx.embeddedPlc?.close()
     },

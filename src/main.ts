@@ -1,10 +1,14 @@
 /**
  * `npm start`: Hearth standalone, on @hono/node-server, configured from the
- * environment. SIGTERM/SIGINT close it cleanly.
+ * environment. The port answers /xrpc/_health as soon as the database is
+ * open; SIGTERM/SIGINT close it cleanly (src/ops/lifecycle.ts).
  */
 import { serve } from '@hono/node-server'
-import { createPds, loadConfig } from './index.js'
+import type { Server } from 'node:http'
+import { createPds, loadConfig, type Pds } from './index.js'
 import { ConfigError } from './config.js'
+import { createLogger } from './logger.js'
+import { shutdownOnce, startupGate, trackRequests } from './ops/lifecycle.js'
 
 async function main() {
   let config
@@ -17,26 +21,37 @@ async function main() {
     }
     throw err
   }
-  const pds = await createPds(config)
-  const server = serve({ fetch: pds.app.fetch, port: config.port, hostname: config.host }, (info) => {
-    pds.ctx.logger.info({ port: info.port, publicUrl: config.publicUrl, dataDir: config.dataDir }, 'hearth listening')
-  })
+  const logger = createLogger(config.logLevel)
+  const gate = startupGate()
+  let pds: Pds | null = null
+  const server = serve({ fetch: gate.fetch, port: config.port, hostname: config.host }, (info) => {
+    logger.info({ port: info.port, publicUrl: config.publicUrl, dataDir: config.dataDir }, 'hearth listening')
+  }) as Server
+  const requests = trackRequests(server)
   server.on('upgrade', (req, socket, head) => {
-    if (!pds.upgrade(req, socket, head)) socket.destroy()
+    if (!pds?.upgrade(req, socket, head)) socket.destroy()
   })
-  let stopping = false
-  const stop = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    pds.ctx.logger.info({ signal }, 'shutting down')
-    const timer = setTimeout(() => process.exit(1), 10_000)
-    timer.unref()
-    server.close()
-    await pds.close()
-    process.exit(0)
-  }
-  process.on('SIGTERM', () => void stop('SIGTERM'))
-  process.on('SIGINT', () => void stop('SIGINT'))
+  const starting = createPds(config, { onDatabaseOpen: gate.databaseOpen })
+  const stop = shutdownOnce({
+    server,
+    gate,
+    requests,
+    closePds: async () => (await starting.catch(() => null))?.close(),
+    timeoutMs: config.shutdownTimeoutMs,
+    log: (msg, extra) => logger.info(extra ?? {}, msg),
+    exit: (code) => process.exit(code),
+  })
+  process.on('SIGTERM', () => {
+    logger.info({ signal: 'SIGTERM' }, 'shutting down')
+    void stop()
+  })
+  process.on('SIGINT', () => {
+    logger.info({ signal: 'SIGINT' }, 'shutting down')
+    void stop()
+  })
+  pds = await starting
+  gate.ready(pds.app.fetch)
+  logger.info({ controlSocket: pds.controlSocket }, 'hearth ready')
 }
 
 main().catch((err) => {

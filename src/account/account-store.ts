@@ -88,6 +88,11 @@ export class AccountStore {
     this.db.prepare('UPDATE account SET password_hash = ? WHERE did = ?').run(hash, did)
   }
 
+  /** How many accounts have each status (status, metrics). */
+  countByStatus(): { status: AccountStatus; count: number }[] {
+    return this.db.prepare('SELECT status, COUNT(*) AS count FROM account GROUP BY status').all() as { status: AccountStatus; count: number }[]
+  }
+
   /** Accounts in DID order, for listRepos. */
   list(limit: number, afterDid?: string): Account[] {
     const rows = afterDid

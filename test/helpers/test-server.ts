@@ -62,6 +62,8 @@ export async function startTestServer(
       HEARTH_REGISTRATION: 'open',
       HEARTH_LOG_LEVEL: 'silent',
       HEARTH_VALIDATE_OUTPUT: 'true',
+      // Test rigs run many sessions from one address; tests of the limits turn them on.
+      HEARTH_RATE_LIMITS: 'off',
       ...opts.env,
     },
     opts.config,

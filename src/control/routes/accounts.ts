@@ -1,0 +1,85 @@
+/**
+ * Accounts, for the operator: list, create (whatever the registration
+ * policy), show, deactivate, activate, delete.
+ */
+import { controlRoute } from '../control-route.js'
+import { accountNamed, jsonBody, optionalString } from '../control-input.js'
+import type { Account } from '../../account/account-store.js'
+import { invalidRequest } from '../../xrpc/xrpc-error.js'
+import { AccountRemoval } from '../../ops/account-removal.js'
+
+const view = (a: Account) => ({ did: a.did, handle: a.handle, email: a.email, status: a.status, createdAt: a.createdAt })
+
+export const accountRoutes = [
+  controlRoute({
+    method: 'GET',
+    path: '/accounts',
+    description: 'List accounts in DID order (?limit=1..1000, ?cursor=<last DID>)',
+    handler(c, ctx) {
+      const limit = Number(c.req.query('limit') ?? 100)
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalidRequest('limit must be a whole number from 1 to 1000')
+      const accounts = ctx.accounts.list(limit, c.req.query('cursor') || undefined)
+      return c.json({
+        accounts: accounts.map(view),
+        ...(accounts.length === limit ? { cursor: accounts[accounts.length - 1].did } : {}),
+      })
+    },
+  }),
+  controlRoute({
+    method: 'POST',
+    path: '/accounts',
+    description: 'Create an account: { handle, email?, password? } (no invite code needed)',
+    async handler(c, ctx) {
+      const body = await jsonBody(c, 64 * 1024)
+      const handle = optionalString(body, 'handle')
+      if (!handle) throw invalidRequest('handle is required')
+      const account = await ctx.accountService.create(
+        { handle, email: optionalString(body, 'email'), password: optionalString(body, 'password') },
+        { viaAdmin: true },
+      )
+      return c.json(view(account), 201)
+    },
+  }),
+  controlRoute({
+    method: 'GET',
+    path: '/accounts/:account',
+    description: 'One account (by DID, handle or email) with its repository head',
+    handler(c, ctx) {
+      const account = accountNamed(ctx, c.req.param('account'))
+      return c.json({ ...view(account), head: ctx.repoReader.head(account.did), collections: ctx.repoReader.collections(account.did) })
+    },
+  }),
+  controlRoute({
+    method: 'POST',
+    path: '/accounts/:account/deactivate',
+    description: 'Deactivate an account (relays hear #account active=false)',
+    handler(c, ctx) {
+      const account = accountNamed(ctx, c.req.param('account'))
+      if (account.status !== 'deactivated') ctx.accountService.setStatus(account.did, 'deactivated')
+      return c.json(view(ctx.accounts.get(account.did)!))
+    },
+  }),
+  controlRoute({
+    method: 'POST',
+    path: '/accounts/:account/activate',
+    description: 'Activate a deactivated or taken-down account',
+    handler(c, ctx) {
+      const account = accountNamed(ctx, c.req.param('account'))
+      if (account.status !== 'active') ctx.accountService.setStatus(account.did, 'active')
+      return c.json(view(ctx.accounts.get(account.did)!))
+    },
+  }),
+  controlRoute({
+    method: 'DELETE',
+    path: '/accounts/:account',
+    description: 'Delete an account and all its data for good (?confirm=<its DID>)',
+    async handler(c, ctx) {
+      const account = accountNamed(ctx, c.req.param('account'))
+      if (c.req.query('confirm') !== account.did) {
+        throw invalidRequest(`Deleting is final: repeat the account's DID as ?confirm=${account.did}`)
+      }
+      await new AccountRemoval(ctx).remove(account.did)
+      return c.json({ did: account.did, handle: account.handle, status: 'deleted' })
+    },
+  }),
+]

@@ -1,0 +1,91 @@
+/**
+ * One middleware per listener that gives every request an id (echoed as
+ * `x-request-id`), a child logger (`c.get('log')`), one JSON log line when it
+ * ends, and its count and latency in the metrics. The log line holds the
+ * method, the path without its query string, status, time and client
+ * address: never headers or bodies, where tokens and passwords travel.
+ *
+ * @example
+ * app.use('*', requestObserver({ logger, metrics, listener: 'public', trustProxy: false }))
+ */
+import crypto from 'node:crypto'
+import type { Context, MiddlewareHandler } from 'hono'
+import type { Logger } from '../logger.js'
+import type { HearthMetrics } from './metrics.js'
+import { clientAddress } from '../ops/client-address.js'
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** This request's id, also sent back as x-request-id. */
+    requestId: string
+    /** A logger that stamps every line with the request id. */
+    log: Logger
+  }
+}
+
+export interface RequestObserverOptions {
+  logger: Logger
+  metrics: HearthMetrics
+  /** 'public' or 'control': which listener the line came from. */
+  listener: string
+  trustProxy: boolean
+  /** Names the route for metrics; must return few distinct values. */
+  routeOf?: (c: Context) => string
+}
+
+const SAFE_ID = /^[A-Za-z0-9._-]{8,64}$/
+
+export function requestObserver(opts: RequestObserverOptions): MiddlewareHandler {
+  const routeOf = opts.routeOf ?? defaultRouteOf
+  return async (c, next) => {
+    const started = process.hrtime.bigint()
+    // A proxy's id is kept when it looks like one, so lines can be joined across hops.
+    const incoming = c.req.header('x-request-id')
+    const requestId = incoming && SAFE_ID.test(incoming) ? incoming : crypto.randomUUID()
+    const log = opts.logger.child({ reqId: requestId })
+    c.set('requestId', requestId)
+    c.set('log', log)
+    let failed: unknown
+    try {
+      await next()
+    } catch (err) {
+      failed = err
+      throw err
+    } finally {
+      const status = failed ? 500 : c.res.status
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9
+      const route = routeOf(c)
+      opts.metrics.httpRequests.inc({ method: c.req.method, route, status: String(status) })
+      opts.metrics.httpDuration.observe({ method: c.req.method, route }, seconds)
+      if (!failed) {
+        try {
+          c.res.headers.set('x-request-id', requestId)
+        } catch {
+          // a proxied Response with immutable headers: the log line still carries the id
+        }
+      }
+      const line = {
+        listener: opts.listener,
+        method: c.req.method,
+        path: c.req.path,
+        status,
+        ms: Math.round(seconds * 1e4) / 10,
+        ...(opts.listener === 'public' ? { ip: clientAddress(c, opts.trustProxy) } : {}),
+      }
+      if (status >= 500) log.error(line, 'request failed')
+      else log.info(line, 'request')
+    }
+  }
+}
+
+/** Few distinct values: the NSID for XRPC calls Hearth knows, else the first path segment of a found route. */
+function defaultRouteOf(c: Context): string {
+  const path = c.req.path
+  if (c.res.status === 404) return 'not_found'
+  if (path.startsWith('/xrpc/')) {
+    const nsid = path.slice(6)
+    return /^[a-zA-Z][a-zA-Z0-9.-]{0,250}$/.test(nsid) && c.res.status !== 404 ? nsid : 'xrpc_other'
+  }
+  const first = path.split('/')[1] ?? ''
+  return first ? `/${first.slice(0, 40)}` : '/'
+}

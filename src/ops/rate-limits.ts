@@ -1,0 +1,265 @@
+/**
+ * Request budgets, kept in memory (a restart forgives everyone; that is the
+ * price of having no extra store). Fixed windows per key:
+ *
+ * | budget            | key               | default          |
+ * |-------------------|-------------------|------------------|
+ * | write points      | account           | 5000/h, 35000/day (create 3, update 2, delete 1) |
+ * | write points      | client address    | 15000/h          |
+ * | sessions          | client address    | 300 per 5 min (createSession + refreshSession) |
+ * | sessions          | account           | 100 per 5 min    |
+ * | failed sign-ins   | identifier        | 30 per 5 min     |
+ * | ingest points     | account (control) | 3,000,000/h      |
+ *
+ * A refused request gets 429 `{ error: 'RateLimitExceeded', message }` with
+ * `ratelimit-limit`, `ratelimit-remaining`, `ratelimit-reset` (Unix seconds)
+ * and `ratelimit-policy` (`<limit>;w=<window seconds>`); an accepted one
+ * carries the same headers for its tightest budget.
+ *
+ * @example
+ * const limits = new RateLimits(config.rateLimits)
+ * app.use('/xrpc/*', publicRateLimits(ctx))
+ */
+import type { MiddlewareHandler } from 'hono'
+import type { RateLimitConfig } from '../config.js'
+import type { AppContext } from '../context.js'
+import { XrpcError } from '../xrpc/xrpc-error.js'
+import { readLimited } from '../xrpc/xrpc-router.js'
+import { clientAddress } from './client-address.js'
+
+const FIVE_MINUTES = 5 * 60_000
+const HOUR = 60 * 60_000
+const DAY = 24 * HOUR
+/** Past this many keys a limiter drops its expired windows. */
+const PRUNE_AT = 10_000
+
+export interface LimitState {
+  name: string
+  limit: number
+  remaining: number
+  /** When the window ends, ms since the epoch. */
+  resetAt: number
+  windowMs: number
+}
+
+/** One budget: at most `limit` points per key per window. */
+export class WindowLimiter {
+  private windows = new Map<string, { used: number; resetAt: number }>()
+
+  constructor(
+    readonly name: string,
+    readonly limit: number,
+    readonly windowMs: number,
+  ) {}
+
+  /** The key's state now, without spending anything. */
+  peek(key: string, now = Date.now()): LimitState {
+    const w = this.windows.get(key)
+    const live = w && w.resetAt > now ? w : { used: 0, resetAt: now + this.windowMs }
+    return { name: this.name, limit: this.limit, remaining: Math.max(0, this.limit - live.used), resetAt: live.resetAt, windowMs: this.windowMs }
+  }
+
+  spend(key: string, points: number, now = Date.now()): LimitState {
+    let w = this.windows.get(key)
+    if (!w || w.resetAt <= now) {
+      if (this.windows.size >= PRUNE_AT) this.prune(now)
+      w = { used: 0, resetAt: now + this.windowMs }
+      this.windows.set(key, w)
+    }
+    w.used += points
+    return this.peek(key, now)
+  }
+
+  private prune(now: number): void {
+    for (const [key, w] of this.windows) if (w.resetAt <= now) this.windows.delete(key)
+  }
+}
+
+/** A budget and the key to charge it under. */
+export interface Charge {
+  limiter: WindowLimiter
+  key: string
+}
+
+export class RateLimitedError extends XrpcError {
+  readonly limitName: string
+  constructor(state: LimitState) {
+    super(429, 'RateLimitExceeded', `Rate limit exceeded (${state.name}): try again after ${new Date(state.resetAt).toISOString()}`, rateLimitHeaders(state))
+    this.limitName = state.name
+  }
+}
+
+export class RateLimits {
+  readonly enabled: boolean
+  readonly writesPerHour: WindowLimiter
+  readonly writesPerDay: WindowLimiter
+  readonly ipWritesPerHour: WindowLimiter
+  readonly sessionsPerIp: WindowLimiter
+  readonly sessionsPerAccount: WindowLimiter
+  readonly signInFailures: WindowLimiter
+  readonly ingestPerHour: WindowLimiter
+
+  constructor(config: RateLimitConfig) {
+    this.enabled = config.enabled
+    this.writesPerHour = new WindowLimiter('writes-per-hour', config.writePointsPerHour, HOUR)
+    this.writesPerDay = new WindowLimiter('writes-per-day', config.writePointsPerDay, DAY)
+    this.ipWritesPerHour = new WindowLimiter('ip-writes-per-hour', config.ipWritePointsPerHour, HOUR)
+    this.sessionsPerIp = new WindowLimiter('ip-sessions', config.sessionsPerIp, FIVE_MINUTES)
+    this.sessionsPerAccount = new WindowLimiter('account-sessions', config.sessionsPerAccount, FIVE_MINUTES)
+    this.signInFailures = new WindowLimiter('failed-sign-ins', config.signInFailures, FIVE_MINUTES)
+    this.ingestPerHour = new WindowLimiter('ingest-per-hour', config.ingestPointsPerHour, HOUR)
+  }
+
+  /**
+   * Spends `points` from every budget, or from none: throws RateLimitedError
+   * naming the first budget without room. Returns the tightest state after
+   * spending (for the response headers), or null when limits are off.
+   */
+  take(charges: Charge[], points = 1): LimitState | null {
+    if (!this.enabled || charges.length === 0) return null
+    const now = Date.now()
+    for (const { limiter, key } of charges) {
+      const state = limiter.peek(key, now)
+      if (state.remaining < points) throw new RateLimitedError(state)
+    }
+    return tightest(charges.map(({ limiter, key }) => limiter.spend(key, points, now)))
+  }
+
+  /** Write charges of an account (and its client address, when known). */
+  writeCharges(did: string, ip?: string): Charge[] {
+    const charges: Charge[] = [
+      { limiter: this.writesPerHour, key: did },
+      { limiter: this.writesPerDay, key: did },
+    ]
+    if (ip && ip !== 'unknown') charges.push({ limiter: this.ipWritesPerHour, key: ip })
+    return charges
+  }
+}
+
+export function rateLimitHeaders(state: LimitState): Record<string, string> {
+  return {
+    'ratelimit-limit': String(state.limit),
+    'ratelimit-remaining': String(state.remaining),
+    'ratelimit-reset': String(Math.ceil(state.resetAt / 1000)),
+    'ratelimit-policy': `${state.limit};w=${Math.round(state.windowMs / 1000)}`,
+  }
+}
+
+function tightest(states: LimitState[]): LimitState {
+  return states.reduce((a, b) => (b.remaining / b.limit < a.remaining / a.limit ? b : a))
+}
+
+/** Write points of one write: what it costs the account's budget. */
+export const WRITE_POINTS = { create: 3, update: 2, delete: 1 } as const
+
+const WRITE_METHODS: Record<string, (body: unknown) => number> = {
+  'com.atproto.repo.createRecord': () => WRITE_POINTS.create,
+  // putRecord may create; counted as the update it usually is, as the reference PDS does.
+  'com.atproto.repo.putRecord': () => WRITE_POINTS.update,
+  'com.atproto.repo.deleteRecord': () => WRITE_POINTS.delete,
+  'com.atproto.repo.applyWrites': (body) => {
+    const writes = (body as { writes?: { $type?: unknown }[] } | null)?.writes
+    if (!Array.isArray(writes)) return 1
+    let points = 0
+    for (const w of writes) {
+      const type = typeof w?.$type === 'string' ? w.$type : ''
+      points += type.endsWith('#delete') ? WRITE_POINTS.delete : type.endsWith('#update') ? WRITE_POINTS.update : WRITE_POINTS.create
+    }
+    return Math.max(1, points)
+  },
+  'dev.hearth.scope.ingest': (body) => {
+    const data = (body as { data?: unknown } | null)?.data
+    return WRITE_POINTS.create * (Array.isArray(data) ? Math.max(1, data.length) : 1)
+  },
+}
+
+const SESSION_METHODS = new Set(['com.atproto.server.createSession', 'com.atproto.server.refreshSession'])
+
+/**
+ * The public listener's limits on XRPC: sign-in and session routes, and
+ * writes. Mount on `/xrpc/*` after the body limits.
+ */
+export function publicRateLimits(ctx: AppContext): MiddlewareHandler {
+  const limits = ctx.rateLimits
+  return async (c, next) => {
+    const nsid = c.req.path.slice('/xrpc/'.length)
+    const isWrite = nsid in WRITE_METHODS
+    if (!limits.enabled || c.req.method !== 'POST' || (!isWrite && !SESSION_METHODS.has(nsid))) return next()
+    const ip = clientAddress(c, ctx.config.trustProxy)
+    let state: LimitState | null
+    let failureKey: string | null = null
+    try {
+      if (isWrite) {
+        const did = await accessDid(ctx, c.req.header('authorization'))
+        // No valid token: the router answers 401 without touching anything.
+        if (!did) return next()
+        const points = WRITE_METHODS[nsid](await peekJson(c.req.raw, ctx.config.maxJsonBodyBytes))
+        state = limits.take(limits.writeCharges(did, ip), points)
+      } else {
+        const charges: Charge[] = ip !== 'unknown' ? [{ limiter: limits.sessionsPerIp, key: ip }] : []
+        if (nsid === 'com.atproto.server.createSession') {
+          const body = (await peekJson(c.req.raw, 64 * 1024)) as { identifier?: unknown } | null
+          if (typeof body?.identifier === 'string') {
+            failureKey = signInKey(ctx, body.identifier)
+            charges.push({ limiter: limits.sessionsPerAccount, key: failureKey })
+            const failures = limits.signInFailures.peek(failureKey)
+            if (failures.remaining <= 0) throw new RateLimitedError(failures)
+          }
+        } else {
+          const did = await refreshDid(ctx, c.req.header('authorization'))
+          if (did) charges.push({ limiter: limits.sessionsPerAccount, key: did })
+        }
+        state = limits.take(charges)
+      }
+    } catch (err) {
+      if (!(err instanceof RateLimitedError)) throw err
+      ctx.metrics.rateLimited.inc({ limit: err.limitName })
+      return c.json(err.toJSON(), 429, err.headers)
+    }
+    await next()
+    if (failureKey && c.res.status === 401) limits.signInFailures.spend(failureKey, 1)
+    if (state) {
+      try {
+        for (const [k, v] of Object.entries(rateLimitHeaders(state))) c.res.headers.set(k, v)
+      } catch {
+        // immutable headers: the budget was still spent
+      }
+    }
+  }
+}
+
+/** Failed sign-ins count per account whatever form of identifier was used (DID, handle, email). */
+function signInKey(ctx: AppContext, identifier: string): string {
+  return ctx.accounts.lookup(identifier)?.did ?? identifier.trim().toLowerCase()
+}
+
+async function accessDid(ctx: AppContext, authorization: string | undefined): Promise<string | null> {
+  const token = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '')?.[1]
+  if (!token) return null
+  try {
+    return (await ctx.tokens.verifyAccess(token)).did
+  } catch {
+    return null
+  }
+}
+
+async function refreshDid(ctx: AppContext, authorization: string | undefined): Promise<string | null> {
+  const token = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '')?.[1]
+  if (!token) return null
+  try {
+    return (await ctx.tokens.verifyRefresh(token)).did
+  } catch {
+    return null
+  }
+}
+
+/** Reads a JSON body from a copy of the request, leaving the original for the route; null if it is not JSON or too big. */
+async function peekJson(req: Request, limit: number): Promise<unknown> {
+  if (!req.body) return null
+  try {
+    const bytes = await readLimited(req.clone(), limit)
+    return JSON.parse(new TextDecoder().decode(bytes))
+  } catch {
+    return null
+  }
+}
