@@ -24,6 +24,8 @@ export interface ChildServer {
   output(): string
   /** The process's JSON log lines (pino), parsed; non-JSON lines are skipped. */
   logs(): Record<string, unknown>[]
+  /** The first log line `match` accepts, waiting for it to be written (throws after `timeoutMs`). */
+  waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>
   /** Sends the signal and waits for the process to be gone. Returns its exit code or signal. */
   kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>
   /** Resolves when the process exits on its own. */
@@ -38,8 +40,9 @@ process.once('exit', () => {
 
 /**
  * Starts `src/main.ts` with exactly `env` (plus PATH/HOME and the like) and
- * waits until /xrpc/_health answers. HEARTH_PORT is required: the URL is built
- * from it.
+ * waits until it serves: /xrpc/_health answers, and so does describeServer
+ * (health may answer while start-up is still finishing). HEARTH_PORT is
+ * required: the URL is built from it.
  */
 export async function startChildServer(env: Record<string, string>, opts: { timeoutMs?: number } = {}): Promise<ChildServer> {
   const port = Number(env.HEARTH_PORT)
@@ -53,7 +56,7 @@ export async function startChildServer(env: Record<string, string>, opts: { time
     }
     try {
       const res = await fetch(`${url}/xrpc/_health`)
-      if (res.ok) break
+      if (res.ok && (await fetch(`${url}/xrpc/com.atproto.server.describeServer`)).ok) break
     } catch {
       // not listening yet
     }
@@ -69,6 +72,15 @@ export async function startChildServer(env: Record<string, string>, opts: { time
     pid: child.process.pid!,
     output: child.output,
     logs: () => parseLogs(child.output()),
+    async waitForLog(match, timeoutMs = 10_000) {
+      const until = Date.now() + timeoutMs
+      while (true) {
+        const line = parseLogs(child.output()).find(match)
+        if (line) return line
+        if (Date.now() > until) throw new Error(`no such log line:\n${child.output()}`)
+        await new Promise((r) => setTimeout(r, 50))
+      }
+    },
     exited: child.exited,
     async kill(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill(signal)
