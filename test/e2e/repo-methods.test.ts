@@ -246,6 +246,40 @@ describe('applyWrites', () => {
   })
 })
 
+describe('concurrent writes', () => {
+  it('parallel writes to one repo all land, one commit each, in a chain', async () => {
+    const carol = await server.createAccount('carol')
+    const lastSeq = server.pds.ctx.eventLog.lastSeq()
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        carol.agent.com.atproto.repo.createRecord({ repo: carol.did, collection: 'com.example.par', rkey: `r${i}`, record: { $type: 'com.example.par', i } }),
+      ),
+    )
+    const revs = results.map((r) => r.data.commit!.rev)
+    expect(new Set(revs).size).toBe(20)
+    expect(server.pds.ctx.eventLog.lastSeq()).toBe(lastSeq + 20)
+    const newest = [...revs].sort().pop()
+    expect((await head(carol.did)).rev).toBe(newest)
+    const list = await server.agent().com.atproto.repo.listRecords({ repo: carol.did, collection: 'com.example.par', limit: 100 })
+    expect(list.data.records).toHaveLength(20)
+  })
+
+  it('of racing swaps on one record, exactly one wins', async () => {
+    const rkey = TID.nextStr()
+    const base = await alice.agent.com.atproto.repo.putRecord({ repo: alice.did, collection: POST, rkey, record: post('base') })
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        alice.agent.com.atproto.repo.putRecord({ repo: alice.did, collection: POST, rkey, record: post(`racer ${i}`), swapRecord: base.data.cid }),
+      ),
+    )
+    const won = outcomes.filter((o) => o.status === 'fulfilled')
+    expect(won).toHaveLength(1)
+    for (const o of outcomes) if (o.status === 'rejected') expect((o.reason as { error: string }).error).toBe('InvalidSwap')
+    const got = await server.agent().com.atproto.repo.getRecord({ repo: alice.did, collection: POST, rkey })
+    expect(got.data.cid).toBe((won[0] as PromiseFulfilledResult<{ data: { cid: string } }>).value.data.cid)
+  })
+})
+
 describe('getRecord, listRecords, describeRepo', () => {
   let bob: TestAccount
   beforeAll(async () => {

@@ -123,6 +123,49 @@ describe('getRepo', () => {
     expect(empty.root.toString()).toBe(after.cid)
   })
 
+  it('a repo of several hundred records streams in chunks and verifies whole; writes made during the download leave that CAR as the snapshot it began as', async () => {
+    const dave = await server.createAccount('dave')
+    const key = await idResolver.did.resolveAtprotoKey(dave.did, true)
+    // Each batch repeats the last one's contents: records share blocks, which
+    // the delete below must not take from the records still using them.
+    const text = 'x'.repeat(2000)
+    for (let batch = 0; batch < 3; batch++) {
+      await dave.agent.com.atproto.repo.applyWrites({
+        repo: dave.did,
+        writes: Array.from({ length: 150 }, (_, i) => ({
+          $type: 'com.atproto.repo.applyWrites#create' as const,
+          collection: `com.example.c${i % 3}`,
+          rkey: `b${batch}-${String(i).padStart(3, '0')}`,
+          value: { $type: `com.example.c${i % 3}`, text, i },
+        })),
+      })
+    }
+    const snapshot = await head(dave.did)
+    const res = await fetch(`${server.url}/xrpc/com.atproto.sync.getRepo?did=${dave.did}`)
+    expect(res.headers.get('content-type')).toBe('application/vnd.ipld.car')
+    const reader = res.body!.getReader()
+    const chunks: Uint8Array[] = []
+    const first = await reader.read()
+    chunks.push(first.value!)
+    // Writes land while the rest is still to come; the CAR stays the snapshot it started as.
+    await dave.agent.com.atproto.repo.deleteRecord({ repo: dave.did, collection: 'com.example.c0', rkey: 'b0-000' })
+    await dave.agent.com.atproto.repo.createRecord({ repo: dave.did, collection: 'com.example.c1', rkey: 'late', record: { $type: 'com.example.c1' } })
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(value)
+    }
+    const car = Buffer.concat(chunks)
+    expect(car.length).toBeGreaterThan(300_000) // several 64 KiB chunks
+    const verified = await verifyRepoCar(car, dave.did, key)
+    expect(verified.commit.cid.toString()).toBe(snapshot.cid)
+    expect(verified.creates).toHaveLength(450)
+    const after = await verifyRepoCar((await sync().getRepo({ did: dave.did })).data, dave.did, key)
+    expect(after.creates).toHaveLength(450)
+    expect(after.creates.some((c) => c.rkey === 'late')).toBe(true)
+    expect(after.creates.some((c) => c.rkey === 'b0-000')).toBe(false)
+  })
+
   it('refuses an unknown DID and a malformed since', async () => {
     await expectXrpcError(sync().getRepo({ did: 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa' }), 400, 'RepoNotFound')
     await expectXrpcError(sync().getRepo({ did: alice.did, since: 'not-a-rev' }), 400, 'InvalidRequest')
