@@ -130,7 +130,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     secrets: {
       jwtSecret: secretVar(env, 'HEARTH_JWT_SECRET', 32),
       keyEncryptionKey: hexKeyVar(env, 'HEARTH_KEY_ENCRYPTION_KEY'),
-      plcRotationKey: hexKeyVar(env, 'HEARTH_PLC_ROTATION_KEY'),
+      plcRotationKey: secp256k1KeyVar(env, 'HEARTH_PLC_ROTATION_KEY'),
     },
     maxJsonBodyBytes: intVar(env, 'HEARTH_MAX_JSON_BYTES', 1024 * 1024, 1024, 1 << 30),
     maxBlobBytes: intVar(env, 'HEARTH_MAX_BLOB_BYTES', 50 * 1024 * 1024, 1024, 2 ** 32),
@@ -140,7 +140,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     google: oauthClientVar(env, 'HEARTH_GOOGLE_CLIENT_ID', 'HEARTH_GOOGLE_CLIENT_SECRET'),
     signInStateTtlSec: intVar(env, 'HEARTH_SIGN_IN_STATE_TTL', 10 * 60, 1, 3600),
     webSessionTtlSec: intVar(env, 'HEARTH_WEB_SESSION_TTL', 30 * 24 * 60 * 60, 60, 365 * 24 * 3600),
-    logLevel: env.HEARTH_LOG_LEVEL || 'info',
+    // pino throws on an unknown level, far from here and without the variable's name.
+    logLevel: enumVar(env, 'HEARTH_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     accessTokenTtlSec: intVar(env, 'HEARTH_ACCESS_TTL', 2 * 60 * 60, 10, 7 * 24 * 3600),
     refreshTokenTtlSec: intVar(env, 'HEARTH_REFRESH_TTL', 90 * 24 * 60 * 60, 60, 365 * 24 * 3600),
     firehoseRetentionHours: intVar(env, 'HEARTH_FIREHOSE_RETENTION_HOURS', 72, 1, 24 * 3650),
@@ -261,6 +262,18 @@ function hexKeyVar(env: Env, name: string): string | undefined {
   if (raw === undefined || raw === '') return undefined
   if (!/^[0-9a-f]{64}$/i.test(raw)) throw new ConfigError(name, 'must be 64 hex characters (32 bytes)')
   return raw.toLowerCase()
+}
+
+/** The order of secp256k1's group: a private key is a number in [1, n - 1]. */
+const SECP256K1_ORDER = BigInt('0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141')
+
+/** 32 bytes in hex that are a valid secp256k1 private key (else the PLC signer fails later, unnamed). */
+function secp256k1KeyVar(env: Env, name: string): string | undefined {
+  const hex = hexKeyVar(env, name)
+  if (hex === undefined) return undefined
+  const n = BigInt(`0x${hex}`)
+  if (n === 0n || n >= SECP256K1_ORDER) throw new ConfigError(name, 'is not a valid secp256k1 private key (0 < key < curve order)')
+  return hex
 }
 
 /** Both halves of a provider's client registration, or neither. */
