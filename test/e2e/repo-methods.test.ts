@@ -5,6 +5,8 @@
  * lexicons. Every refused write is checked to have changed nothing: same
  * repo head, same last event.
  */
+import fs from 'node:fs'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TID } from '@atproto/common'
 import { startTestServer, type TestAccount, type TestServer } from '../helpers/test-server.js'
@@ -396,6 +398,15 @@ describe('blobs', () => {
     expect(listedSince.data.cids).toEqual([cid])
     const listedAfter = await server.agent().com.atproto.sync.listBlobs({ did: alice.did, since: res.data.commit!.rev })
     expect(listedAfter.data.cids).toEqual([])
+
+    // The bytes sit in the data folder under their CID, readable by the server's user only.
+    const file = path.join(server.dataDir, 'blobs', alice.did.replace(/:/g, '_'), cid)
+    expect(fs.readFileSync(file).equals(Buffer.from(bytes))).toBe(true)
+    expect(fs.statSync(file).mode & 0o077).toBe(0)
+
+    // The link follows the record: gone with it.
+    await alice.agent.com.atproto.repo.deleteRecord({ repo: alice.did, collection: POST, rkey: res.data.uri.split('/').pop()! })
+    expect((await server.agent().com.atproto.sync.listBlobs({ did: alice.did })).data.cids).not.toContain(cid)
   })
 
   it('refuses a record pointing at a blob that was never uploaded, or that lies about it', async () => {
