@@ -35,11 +35,16 @@ export class StreamReader {
     ws.on('error', () => {})
   }
 
-  /** Opens a subscription; resolves once the server has taken it. */
-  static async open(serviceUrl: string, params: { cursor?: number | string } = {}): Promise<StreamReader> {
+  /**
+   * Opens a subscription; resolves once the server has taken it. `paused`
+   * stops reading from the very first byte (call `ws.resume()` to read on):
+   * a subscriber that never reads.
+   */
+  static async open(serviceUrl: string, params: { cursor?: number | string; paused?: boolean } = {}): Promise<StreamReader> {
     const url = new URL('/xrpc/com.atproto.sync.subscribeRepos', serviceUrl.replace(/^http/, 'ws'))
     if (params.cursor !== undefined) url.searchParams.set('cursor', String(params.cursor))
     const ws = new WebSocket(url)
+    if (params.paused) ws.once('upgrade', (res) => res.socket.pause())
     const reader = new StreamReader(ws)
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve())
