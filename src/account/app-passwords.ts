@@ -71,6 +71,18 @@ export class AppPasswords {
     return null
   }
 
+  /**
+   * True when an app password of that name exists and was made no later than
+   * `issuedAtSec`: a token of a revoked password must not come back to life
+   * when a new password takes the same name.
+   */
+  validFor(did: string, name: string, issuedAtSec: number): boolean {
+    const row = this.db.prepare('SELECT created_at FROM app_password WHERE did = ? AND name = ?').get(did, name) as
+      | { created_at: string }
+      | undefined
+    return !!row && Math.floor(Date.parse(row.created_at) / 1000) <= issuedAtSec
+  }
+
   exists(did: string, name: string): boolean {
     return this.db.prepare('SELECT 1 FROM app_password WHERE did = ? AND name = ?').get(did, name) !== undefined
   }

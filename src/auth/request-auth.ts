@@ -40,7 +40,7 @@ export class RequestAuth {
     const claims = await this.tokens.verifyAccess(token)
     const account = this.liveAccount(claims.did)
     // Revoking an app password ends its sessions at once, not when their access tokens expire.
-    if (claims.appPassword !== null && !this.appPasswords.exists(claims.did, claims.appPassword)) {
+    if (claims.appPassword !== null && !this.appPasswords.validFor(claims.did, claims.appPassword, claims.issuedAt)) {
       throw new XrpcError(401, 'InvalidToken', 'The app password of this session was revoked')
     }
     if (mode === 'accessFull' && claims.scope === 'com.atproto.appPass') {

@@ -16,6 +16,8 @@ export interface AccessClaims {
   scope: AccessScope
   /** Name of the app password the session was made with, if any. */
   appPassword: string | null
+  /** When the token was issued (seconds): an app password made after it is not the one it was issued for. */
+  issuedAt: number
 }
 
 export interface RefreshClaims {
@@ -92,7 +94,12 @@ export class SessionTokens {
     if (!['com.atproto.access', 'com.atproto.appPass', 'com.atproto.appPassPrivileged'].includes(scope)) {
       throw new XrpcError(401, 'InvalidToken', 'Token is not an access token')
     }
-    const claims: AccessClaims = { did: payload.sub!, scope, appPassword: typeof payload.app === 'string' ? payload.app : null }
+    const claims: AccessClaims = {
+      did: payload.sub!,
+      scope,
+      appPassword: typeof payload.app === 'string' ? payload.app : null,
+      issuedAt: payload.iat ?? 0,
+    }
     if (this.verifiedAccess.size >= VERIFIED_CACHE_SIZE) this.verifiedAccess.delete(this.verifiedAccess.keys().next().value!)
     this.verifiedAccess.set(token, { claims, exp: payload.exp! })
     return claims

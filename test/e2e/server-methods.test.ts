@@ -357,4 +357,20 @@ describe('app passwords', () => {
     const me = await bob.agent.com.atproto.server.getSession()
     expect(me.data.did).toBe(bob.did)
   })
+
+  it('a new app password with a revoked one\'s name does not revive the old sessions', async () => {
+    const first = await bob.agent.com.atproto.server.createAppPassword({ name: 'reused name' })
+    const client = new AtpAgent({ service: server.url })
+    await client.login({ identifier: bob.handle, password: first.data.password })
+    const oldAccess = client.session!.accessJwt
+    await bob.agent.com.atproto.server.revokeAppPassword({ name: 'reused name' })
+    // Issued-at has one-second resolution: make the new password strictly later.
+    await new Promise((r) => setTimeout(r, 1100))
+    const second = await bob.agent.com.atproto.server.createAppPassword({ name: 'reused name' })
+    const withOld = server.agent().com.atproto.server.getSession(undefined, { headers: { authorization: `Bearer ${oldAccess}` } })
+    await expectXrpcError(withOld, 401, 'InvalidToken')
+    const fresh = new AtpAgent({ service: server.url })
+    await fresh.login({ identifier: bob.handle, password: second.data.password })
+    expect((await fresh.com.atproto.server.getSession()).data.did).toBe(bob.did)
+  })
 })
