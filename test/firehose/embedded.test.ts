@@ -21,7 +21,7 @@ describe('the firehose of an embedded Hearth', () => {
   let dataDir: string
   let server: ServerType
   afterAll(async () => {
-    server?.closeAllConnections?.()
+    ;(server as unknown as { closeAllConnections?: () => void } | undefined)?.closeAllConnections?.()
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
     await plc?.close()
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true })
