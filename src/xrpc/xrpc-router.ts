@@ -10,7 +10,7 @@
  * app.route('/', xrpcRouter(ctx, [createRecord, getRecord]))
  */
 import { Hono, type Context } from 'hono'
-import type { Lexicons, LexXrpcQuery, LexXrpcProcedure } from '@atproto/lexicon'
+import { jsonToLex, type Lexicons, type LexXrpcQuery, type LexXrpcProcedure } from '@atproto/lexicon'
 import type { AuthMode, Credentials } from '../auth/request-auth.js'
 import type { AppContext } from '../context.js'
 import { XrpcError } from './xrpc-error.js'
@@ -58,7 +58,8 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
       if (out === undefined || out === null) return c.body(null, 200)
       if (ctx.config.validateOutput && def?.output?.encoding === 'application/json') {
         try {
-          ctx.lexicons.assertValidXrpcOutput(nsid, out)
+          // Handlers answer in JSON form ({ $link }, blob objects); the lexicon checks typed values.
+          ctx.lexicons.assertValidXrpcOutput(nsid, jsonToLex(JSON.parse(JSON.stringify(out))))
         } catch (err) {
           throw new Error(`${nsid} produced output its lexicon refuses: ${(err as Error).message}`)
         }
