@@ -32,6 +32,7 @@ import type { EmbeddedPlc } from './identity/embedded-plc.js'
 import { createLogger, type Logger } from './logger.js'
 import { HearthMetrics } from './observability/metrics.js'
 import { RateLimits } from './ops/rate-limits.js'
+import { createScopeServices, type ScopeServices } from './scope/scope-services.js'
 
 export interface AppContext {
   config: Config
@@ -65,6 +66,8 @@ export interface AppContext {
   metrics: HearthMetrics
   /** In-memory request budgets (src/ops/rate-limits.ts). */
   rateLimits: RateLimits
+  /** Scopes and grants: ingest, grants, access requests, read log, inter-service JWTs. */
+  scopes: ScopeServices
 }
 
 export interface ContextHooks {
@@ -111,6 +114,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   const invites = new InviteCodes(db, config.hostname)
   const tokens = new SessionTokens(db, secrets.jwtSecret, config.serviceDid, config.accessTokenTtlSec, config.refreshTokenTtlSec)
   const appPasswords = new AppPasswords(db)
+  const idResolver = new IdResolver({ plcUrl })
 
   return {
     config,
@@ -130,6 +134,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     firehose: new FirehoseFanout(eventLog, {
       maxBufferBytes: config.firehoseMaxBufferBytes,
       onError: (err) => logger.warn({ err }, 'firehose delivery failed'),
+      metrics: metrics.firehose,
     }),
     blockTables,
     records,
@@ -139,9 +144,10 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     blobIndex,
     blobStore: new DiskBlobStore(path.join(config.dataDir, 'blobs')),
     plc,
-    idResolver: new IdResolver({ plcUrl }),
+    idResolver,
     embeddedPlc,
     metrics,
     rateLimits: new RateLimits(config.rateLimits),
+    scopes: createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver }),
   }
 }

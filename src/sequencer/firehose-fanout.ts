@@ -35,10 +35,12 @@ export interface FrameSink {
 export interface SubscribeOptions {
   /** Replay events after this seq, then go live; undefined means live only. */
   cursor?: number
-  /** Scopes whose rows this subscriber reads ('' is the public repo). */
-  scopes?: readonly string[]
+  /** Scopes whose rows this subscriber reads ('' is the public repo); a function is asked again for every replay page. */
+  scopes?: readonly string[] | (() => readonly string[])
   /** Checked for every event at the moment of delivery (grants can change while a socket is open). */
   accepts?: (event: StoredEvent) => boolean
+  /** This subscriber's own cut-off, instead of the fan-out's (a scoped stream carries whole ingest batches in one frame). */
+  maxBufferBytes?: number
 }
 
 export interface Subscription {
@@ -68,7 +70,8 @@ const REPLAY_PAGE = 100
 
 interface Subscriber {
   sink: FrameSink
-  scopes: readonly string[]
+  scopes: () => readonly string[]
+  maxBufferBytes: number
   accepts: (event: StoredEvent) => boolean
   lastSent: number
   ended: boolean
@@ -107,10 +110,12 @@ export class FirehoseFanout {
    * `#info OutdatedCursor` and the log from the oldest event kept.
    */
   subscribe(sink: FrameSink, opts: SubscribeOptions = {}): Subscription {
-    const scopes = opts.scopes ?? ['']
-    const scopeSet = new Set(scopes)
-    const accepts = opts.accepts ?? ((e: StoredEvent) => scopeSet.has(e.scope))
-    const sub: Subscriber = { sink, scopes, accepts, lastSent: this.eventLog.lastSeq(), ended: false, opened: false }
+    const given = opts.scopes ?? ['']
+    const scopes = typeof given === 'function' ? given : () => given
+    const scopeSet = new Set(typeof given === 'function' ? [] : given)
+    const accepts = opts.accepts ?? (typeof given === 'function' ? (e: StoredEvent) => given().includes(e.scope) : (e: StoredEvent) => scopeSet.has(e.scope))
+    const maxBufferBytes = opts.maxBufferBytes ?? this.maxBufferBytes
+    const sub: Subscriber = { sink, scopes, maxBufferBytes, accepts, lastSent: this.eventLog.lastSeq(), ended: false, opened: false }
     const handle = { end: () => this.remove(sub, 'client') }
     if (this.stopped) {
       sink.close(CloseCode.GoingAway, 'server shutting down')
@@ -165,7 +170,7 @@ export class FirehoseFanout {
           frames++
           bytes += e.frame.byteLength
         }
-        if (sub.sink.bufferedAmount > this.maxBufferBytes) this.cutOff(sub)
+        if (sub.sink.bufferedAmount > sub.maxBufferBytes) this.cutOff(sub)
       } catch (err) {
         // One broken socket must not stop delivery to the rest.
         this.remove(sub, 'error')
@@ -179,7 +184,7 @@ export class FirehoseFanout {
     try {
       for (;;) {
         if (sub.ended) return
-        const page = this.eventLog.eventsAfter(sub.lastSent, REPLAY_PAGE, sub.scopes)
+        const page = this.eventLog.eventsAfter(sub.lastSent, REPLAY_PAGE, sub.scopes())
         if (page.length === 0) {
           // Same turn of the event loop as the read above: nothing can have been committed in between.
           this.replaying.delete(sub)

@@ -15,7 +15,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Logger } from '../logger.js'
 import { encodeErrorFrame } from './event-log.js'
-import { CloseCode, type FirehoseFanout, type FrameSink } from './firehose-fanout.js'
+import { CloseCode, type FirehoseFanout, type FrameSink, type SubscribeOptions } from './firehose-fanout.js'
 
 export const SUBSCRIBE_REPOS_PATH = '/xrpc/com.atproto.sync.subscribeRepos'
 
@@ -32,6 +32,19 @@ export interface FirehoseSocketOptions {
   logger: Logger
   /** How long close() waits for clients to answer the close frame before cutting the TCP connection. */
   closeGraceMs?: number
+  /** Other streams served the same way from the same log (the scoped firehose). */
+  streams?: StreamRoute[]
+}
+
+/**
+ * A stream beside subscribeRepos: its own path, same frames, cursor rules
+ * and slow-consumer handling; `subscribeOptions` decides (once the socket
+ * is open) what this subscriber gets, or refuses it by throwing an error
+ * with `error` and `message`, sent as an error frame before the close.
+ */
+export interface StreamRoute {
+  path: string
+  subscribeOptions(req: IncomingMessage, params: URLSearchParams): Promise<Omit<SubscribeOptions, 'cursor'>>
 }
 
 export function firehoseSocketServer(opts: FirehoseSocketOptions): FirehoseSocketServer {
@@ -53,7 +66,7 @@ export function firehoseSocketServer(opts: FirehoseSocketOptions): FirehoseSocke
   }, opts.pingIntervalMs)
   pinger.unref()
 
-  function onConnection(ws: WebSocket, socket: Duplex, params: URLSearchParams): void {
+  function onConnection(ws: WebSocket, socket: Duplex, params: URLSearchParams, req: IncomingMessage, route?: StreamRoute): void {
     ws.on('error', (err) => logger.debug({ err }, 'firehose socket error'))
     ws.on('pong', () => awaitingPong.delete(ws))
     // Subscribers have nothing to say; anything they send is ignored.
@@ -63,19 +76,37 @@ export function firehoseSocketServer(opts: FirehoseSocketOptions): FirehoseSocke
       ws.close(CloseCode.Policy, 'InvalidRequest')
       return
     }
-    const subscription = fanout.subscribe(wsSink(ws, socket), { cursor })
-    ws.once('close', () => subscription.end())
+    if (!route) {
+      const subscription = fanout.subscribe(wsSink(ws, socket), { cursor })
+      ws.once('close', () => subscription.end())
+      return
+    }
+    route.subscribeOptions(req, params).then(
+      (opts) => {
+        if (ws.readyState !== ws.OPEN) return
+        const subscription = fanout.subscribe(wsSink(ws, socket), { ...opts, cursor })
+        ws.once('close', () => subscription.end())
+      },
+      (err: { error?: string; message?: string }) => {
+        if (ws.readyState !== ws.OPEN) return
+        const error = typeof err?.error === 'string' ? err.error : 'InternalServerError'
+        if (error === 'InternalServerError') logger.error({ err }, 'stream subscription failed')
+        ws.send(encodeErrorFrame(error, error === 'InternalServerError' ? undefined : err.message))
+        ws.close(CloseCode.Policy, error.slice(0, 100))
+      },
+    )
   }
 
   return {
     upgrade(req, socket, head) {
       const url = new URL(req.url ?? '/', 'http://localhost')
-      if (url.pathname !== SUBSCRIBE_REPOS_PATH) return false
+      const route = opts.streams?.find((r) => r.path === url.pathname)
+      if (url.pathname !== SUBSCRIBE_REPOS_PATH && !route) return false
       if (closing) {
         socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
         return true
       }
-      wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, socket, url.searchParams))
+      wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, socket, url.searchParams, req, route))
       return true
     },
     async close() {

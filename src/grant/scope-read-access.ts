@@ -1,0 +1,51 @@
+/**
+ * Who may read a scope on this call. Two kinds of reader:
+ *
+ * - an app, with an inter-service JWT for this very method, holding an
+ *   active grant from the scope's owner that names the scope;
+ * - the owner, with their own session access token.
+ *
+ * Everyone else gets the same 403, word for word, whether or not the
+ * account or the scope exists: a caller without a grant learns nothing
+ * about what is there. A bad token is a 401 that speaks only of the token.
+ *
+ * @example
+ * const reader = await authorizeScopeRead(ctx, c.req.header('authorization'), NSID, params.repo, scope)
+ * noteScopeRead(ctx, reader, { repo, scope, method: NSID, detail: rkey })
+ */
+import type { AppContext } from '../context.js'
+import { bearerToken, isServiceJwt } from '../auth/service-jwt.js'
+import { XrpcError } from '../xrpc/xrpc-error.js'
+
+export type ScopeReader = { kind: 'app'; appDid: string; grantId: string } | { kind: 'owner'; did: string }
+
+export function scopeAccessDenied(repo: string, scope: string): XrpcError {
+  return new XrpcError(403, 'ScopeAccessDenied', `No active grant lets the caller read scope ${scope} of ${repo}`)
+}
+
+export async function authorizeScopeRead(
+  ctx: AppContext,
+  authorization: string | undefined,
+  lxm: string,
+  repo: string,
+  scope: string,
+): Promise<ScopeReader> {
+  const token = bearerToken(authorization)
+  if (authorization && !token) throw new XrpcError(401, 'InvalidToken', 'Authorization must be "Bearer <token>"')
+  if (token && !isServiceJwt(token)) {
+    const auth = await ctx.requestAuth.verify('access', authorization)
+    if (auth?.did !== repo) throw scopeAccessDenied(repo, scope)
+    return { kind: 'owner', did: repo }
+  }
+  const { iss } = await ctx.scopes.serviceJwt.verify(token, lxm)
+  const owner = ctx.accounts.get(repo)
+  const grantId = owner?.status === 'active' ? ctx.scopes.grants.activeGrantFor(iss, repo, scope) : null
+  if (!grantId) throw scopeAccessDenied(repo, scope)
+  return { kind: 'app', appDid: iss, grantId }
+}
+
+/** Writes an app's read into its grant's read log (the owner's own reads are not logged). */
+export function noteScopeRead(ctx: AppContext, reader: ScopeReader, read: { repo: string; scope: string; method: string; detail?: string }): void {
+  if (reader.kind !== 'app') return
+  ctx.scopes.readLog.record({ grantId: reader.grantId, appDid: reader.appDid, ownerDid: read.repo, scope: read.scope, method: read.method, detail: read.detail })
+}

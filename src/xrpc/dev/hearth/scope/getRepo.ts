@@ -1,0 +1,24 @@
+/**
+ * dev.hearth.scope.getRepo: the whole scope repository (or the blocks since
+ * a rev) as a CAR rooted at its signed commit, streamed from one read
+ * snapshot, like com.atproto.sync.getRepo.
+ */
+import { xrpcMethod } from '../../../xrpc-router.js'
+import { XrpcError } from '../../../xrpc-error.js'
+import { ensureValidScopeName } from '../../../../scope/scope-name.js'
+import { authorizeScopeRead, noteScopeRead } from '../../../../grant/scope-read-access.js'
+
+const NSID = 'dev.hearth.scope.getRepo'
+
+export default xrpcMethod<{ repo: string; scope: string; since?: string }>({
+  nsid: NSID,
+  auth: 'none',
+  async handler({ params, ctx, c }) {
+    const scope = ensureValidScopeName(params.scope)
+    const reader = await authorizeScopeRead(ctx, c.req.header('authorization'), NSID, params.repo, scope)
+    const car = ctx.repoReader.exportCar(params.repo, { scope, since: params.since })
+    if (!car) throw new XrpcError(404, 'RepoNotFound', `Scope ${scope} of ${params.repo} holds no records yet`)
+    noteScopeRead(ctx, reader, { repo: params.repo, scope, method: NSID, detail: params.since ? `since ${params.since}` : 'whole scope' })
+    return new Response(car, { headers: { 'content-type': 'application/vnd.ipld.car' } })
+  },
+})
