@@ -1,0 +1,64 @@
+import crypto from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { Secp256k1Keypair, verifySignature } from '@atproto/crypto'
+import { SigningKeyVault } from './signing-key-vault.js'
+
+async function newKey() {
+  const keypair = await Secp256k1Keypair.create({ exportable: true })
+  return { keypair, privateKey: await keypair.export() }
+}
+
+describe('SigningKeyVault', () => {
+  const kek = crypto.randomBytes(32)
+  const vault = new SigningKeyVault(kek)
+
+  it('opens what it sealed, and the opened key signs as the original', async () => {
+    const { keypair, privateKey } = await newKey()
+    const sealed = vault.seal('did:plc:alice', privateKey)
+    expect(Buffer.from(vault.open('did:plc:alice', sealed))).toEqual(Buffer.from(privateKey))
+
+    const opened = await new SigningKeyVault(kek).keypair('did:plc:alice', sealed)
+    expect(opened.did()).toBe(keypair.did())
+    const msg = crypto.randomBytes(32)
+    expect(await verifySignature(keypair.did(), msg, await opened.sign(msg))).toBe(true)
+  })
+
+  it('a sealed key moved to another account does not open (the DID is the associated data)', async () => {
+    const { privateKey } = await newKey()
+    const sealed = vault.seal('did:plc:alice', privateKey)
+    expect(() => vault.open('did:plc:mallory', sealed)).toThrow()
+    await expect(new SigningKeyVault(kek).keypair('did:plc:mallory', sealed)).rejects.toThrow()
+  })
+
+  it('does not open under another key-encryption key, nor when a byte is changed', async () => {
+    const { privateKey } = await newKey()
+    const sealed = vault.seal('did:plc:alice', privateKey)
+    expect(() => new SigningKeyVault(crypto.randomBytes(32)).open('did:plc:alice', sealed)).toThrow()
+    for (const i of [1, 13, 29, sealed.length - 1]) {
+      const tampered = Buffer.from(sealed)
+      tampered[i] ^= 0x01
+      expect(() => vault.open('did:plc:alice', tampered), `byte ${i}`).toThrow()
+    }
+    const otherVersion = Buffer.from(sealed)
+    otherVersion[0] = 2
+    expect(() => vault.open('did:plc:alice', otherVersion)).toThrow(/version/)
+  })
+
+  it('the sealed bytes do not contain the private key, raw or as hex, and differ on every seal', async () => {
+    const { privateKey } = await newKey()
+    const a = vault.seal('did:plc:alice', privateKey)
+    const b = vault.seal('did:plc:alice', privateKey)
+    for (const sealed of [a, b]) {
+      expect(sealed.includes(Buffer.from(privateKey))).toBe(false)
+      expect(sealed.includes(Buffer.from(Buffer.from(privateKey).toString('hex')))).toBe(false)
+      // Version, 12-byte IV, 16-byte tag, then exactly the 32 encrypted bytes.
+      expect(sealed.length).toBe(1 + 12 + 16 + 32)
+    }
+    expect(a.equals(b)).toBe(false)
+  })
+
+  it('refuses a key-encryption key that is not 32 bytes', () => {
+    expect(() => new SigningKeyVault(crypto.randomBytes(16))).toThrow()
+    expect(() => new SigningKeyVault(Buffer.alloc(0))).toThrow()
+  })
+})
