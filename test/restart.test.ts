@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AtpAgent } from '@atproto/api'
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { InviteCodes } from '../src/account/invite-codes.js'
+import { SigningKeyVault } from '../src/account/signing-key-vault.js'
 import { PlcDirectory } from '../src/identity/plc-directory.js'
 import { startEmbeddedPlc } from '../src/identity/embedded-plc.js'
 import { freePort } from './helpers/test-server.js'
@@ -34,6 +35,26 @@ function openToOthers(dir: string): string[] {
 /** Every path under `dir`, relative. */
 function allPaths(dir: string): string[] {
   return (fs.readdirSync(dir, { recursive: true }) as string[]).map(String).sort()
+}
+
+/** Every file under `dir` whose bytes contain `needle`. */
+function filesContaining(dir: string, needle: Buffer): string[] {
+  return allPaths(dir).filter((p) => {
+    const file = path.join(dir, p)
+    return fs.statSync(file).isFile() && fs.readFileSync(file).includes(needle)
+  })
+}
+
+/**
+ * The account's private signing key, recovered the way only the server can:
+ * its sealed row opened with the key-encryption key from the secrets folder.
+ */
+function accountPrivateKey(dataDir: string, did: string): Buffer {
+  const kek = Buffer.from(fs.readFileSync(path.join(dataDir, 'secrets', 'key-encryption-key'), 'utf8').trim(), 'hex')
+  const db = new Database(path.join(dataDir, 'hearth.sqlite'), { readonly: true })
+  const sealed = db.prepare('SELECT signing_key_enc FROM account WHERE did = ?').pluck().get(did) as Buffer
+  db.close()
+  return Buffer.from(new SigningKeyVault(kek).open(did, sealed))
 }
 
 /** The embedded PLC's URL, from the server's log line. */
@@ -99,6 +120,7 @@ describe('restart with nothing configured', () => {
     })
     const docBefore = await fetchJson(`${plcUrl}/${did}`)
     const auditBefore = await fetchJson(`${plcUrl}/${did}/log/audit`)
+    const plcData = await fetchJson(`${plcUrl}/${did}/data`)
     expect(docBefore.id).toBe(did)
     expect(docBefore.alsoKnownAs).toEqual(['at://keeper.test'])
 
@@ -145,9 +167,19 @@ describe('restart with nothing configured', () => {
     })
 
     expect(openToOthers(dataDir)).toEqual([])
+    const output = child.output()
     expect(await child.kill('SIGTERM')).toMatchObject({ code: 0 })
     child = undefined
     expect(openToOthers(dataDir)).toEqual([])
+
+    // The signing key is nowhere in plaintext: not in any file of the data folder, not in the logs.
+    const privateKey = accountPrivateKey(dataDir, did)
+    // (It is the key the DID document names, so this looks for the right bytes.)
+    expect((await Secp256k1Keypair.import(privateKey)).did()).toBe(plcData.verificationMethods.atproto)
+    for (const needle of [privateKey, Buffer.from(privateKey.toString('hex')), Buffer.from(privateKey.toString('base64'))]) {
+      expect(filesContaining(dataDir, needle)).toEqual([])
+      expect(output.includes(needle.toString('latin1'))).toBe(false)
+    }
   })
 })
 
