@@ -47,8 +47,13 @@ export async function createPds(config: Config, opts: CreatePdsOptions = {}): Pr
   let control: ControlSocket | null = null
   if (config.controlSocket) {
     try {
-      control = await startControlSocket(buildControlApp(ctx), config.controlSocket)
+      const requestCrawl = () => {
+        sequencerTasks.crawlRequester.requestNow()
+        return config.crawlers
+      }
+      control = await startControlSocket(buildControlApp(ctx, { requestCrawl }), config.controlSocket)
     } catch (err) {
+      await sequencerTasks.stop()
       ctx.db.close()
       await ctx.embeddedPlc?.close()
       throw err

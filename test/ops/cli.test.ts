@@ -4,6 +4,8 @@
  * checked through the public XRPC surface with @atproto/api.
  */
 import fs from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,13 +18,28 @@ describe('hearth-cli against a running server', () => {
   let server: TestServer
   let socket: string
   let work: string
+  let relay: http.Server
+  const crawlRequests: unknown[] = []
   beforeAll(async () => {
-    server = await startTestServer({ env: { HEARTH_REGISTRATION: 'invite' } })
+    // A stand-in relay that records requestCrawl calls.
+    relay = http.createServer((req, res) => {
+      let body = ''
+      req.on('data', (d) => (body += d))
+      req.on('end', () => {
+        if (req.url === '/xrpc/com.atproto.sync.requestCrawl') crawlRequests.push(JSON.parse(body))
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+      })
+    })
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r))
+    const relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`
+    server = await startTestServer({ env: { HEARTH_REGISTRATION: 'invite', HEARTH_CRAWLERS: relayUrl, HEARTH_CRAWL_INTERVAL_SEC: '1' } })
     socket = server.pds.controlSocket!
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-cli-'))
   })
   afterAll(async () => {
     await server.close({ removeData: true })
+    relay.closeAllConnections()
+    await new Promise((r) => relay.close(r))
     fs.rmSync(work, { recursive: true, force: true })
   })
 
@@ -179,10 +196,14 @@ describe('hearth-cli against a running server', () => {
     const metrics = await runCli(socket, ['metrics'])
     expect(metrics.code).toBe(0)
     expect(metrics.stdout).toMatch(/^hearth_http_requests_total\{/m)
+    // Start-up asked the relay once; `crawl` asks again (at once, or when the 1 s interval is up).
+    await waitFor(() => crawlRequests.length >= 1)
+    const before = crawlRequests.length
     const crawl = await runCli(socket, ['crawl'])
-    // No relays configured in tests: the call succeeds and asks nobody, or says crawls are not wired in yet.
-    if (crawl.code === 0) expect(crawl.json.requested).toBe(false)
-    else expect(crawl.stderr).toMatch(/NotImplemented/)
+    expect(crawl.code, crawl.stderr).toBe(0)
+    expect(crawl.json).toMatchObject({ requested: true, crawlers: [expect.stringMatching(/^http:\/\/127\.0\.0\.1:/)] })
+    await waitFor(() => crawlRequests.length > before)
+    expect(crawlRequests.at(-1)).toEqual({ hostname: new URL(server.url).host })
   })
 
   it('usage mistakes exit 2; a missing socket says so', async () => {
@@ -192,3 +213,11 @@ describe('hearth-cli against a running server', () => {
     expect(none.stderr).toMatch(/No Hearth is listening/)
   })
 })
+
+async function waitFor(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
