@@ -31,7 +31,9 @@ const USAGE = `hearth-cli [--socket <path>] <command>
   invites create [--uses N] [--count N]
   invites disable <code>
   ingest <account> <file> --collection <nsid> [--batch N] [--validate]
-                                           file: a JSON array or object, or NDJSON (.ndjson/.jsonl)
+  ingest <account> <file> --scope <name> [--batch N]
+                                           file: a JSON array or object, or NDJSON (.ndjson/.jsonl);
+                                           --scope writes private scope records (e.g. instagram.profile)
   export <account> <out.car>               the account's repository as a CAR file
   backup <folder>                          online backup into an absent or empty folder
   restore <backup-folder> <data-folder>    offline: copy a backup into an empty data folder
@@ -53,6 +55,7 @@ async function main(argv: string[]): Promise<void> {
       uses: { type: 'string' },
       count: { type: 'string' },
       collection: { type: 'string' },
+      scope: { type: 'string' },
       batch: { type: 'string' },
       validate: { type: 'boolean' },
       yes: { type: 'boolean' },
@@ -111,12 +114,13 @@ async function main(argv: string[]): Promise<void> {
       throw new UsageError(`invites: unknown subcommand ${sub}`)
     }
     case 'ingest': {
-      if (!values.collection) throw new UsageError('ingest: --collection <nsid> is required')
+      if (!values.collection === !values.scope) throw new UsageError('ingest: give --collection <nsid> or --scope <name>')
       return print(
         await ingestFile(control, {
           repo: arg(0, 'account'),
           file: arg(1, 'file'),
           collection: values.collection,
+          scope: values.scope,
           batch: intFlag(values.batch, 'batch') ?? 500,
           validate: values.validate,
         }),
@@ -146,7 +150,8 @@ async function main(argv: string[]): Promise<void> {
 interface IngestOptions {
   repo: string
   file: string
-  collection: string
+  collection?: string
+  scope?: string
   batch: number
   validate?: boolean
 }
@@ -169,7 +174,7 @@ async function ingestFile(control: ControlClient, opts: IngestOptions) {
     try {
       const res = await control.json<{ commit: { rev: string } }>('POST', '/ingest', {
         repo: opts.repo,
-        collection: opts.collection,
+        ...(opts.scope ? { scope: opts.scope } : { collection: opts.collection }),
         records: batch,
         ...(opts.validate ? { validate: true } : {}),
       })
@@ -192,7 +197,7 @@ async function ingestFile(control: ControlClient, opts: IngestOptions) {
   }
   await flush()
   bar.stop()
-  return { repo: opts.repo, collection: opts.collection, records: written, commits, rev }
+  return { repo: opts.repo, ...(opts.scope ? { scope: opts.scope } : { collection: opts.collection }), records: written, commits, rev }
 }
 
 const isNdjson = (file: string) => /\.(ndjson|jsonl)$/i.test(file)

@@ -32,6 +32,8 @@ export const Layout: FC<{ title: string; me?: SignedIn | null; csrf?: string; ch
               <a href="/account/app-passwords">App passwords</a>
               <a href="/account/handle">Handle</a>
               <a href="/account/sessions">Sessions</a>
+              <a href="/account/scopes">Scopes</a>
+              <a href="/account/apps">Apps</a>
               <form class="inline" method="post" action="/sign-out">
                 <CsrfField token={csrf} />
                 <button class="quiet" type="submit">

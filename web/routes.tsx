@@ -14,6 +14,7 @@ import { createWebSignIn } from '../src/auth/sign-in/web-sign-in.js'
 import { STYLESHEET_PATH } from './layout.js'
 import { signInRoutes } from './sign-in-routes.js'
 import { accountRoutes } from './account-routes.js'
+import { scopeRoutes } from './scope-routes.js'
 
 export function webRoutes(ctx: AppContext): Hono {
   const w = createWebSignIn(ctx)
@@ -24,5 +25,6 @@ export function webRoutes(ctx: AppContext): Hono {
   )
   app.route('/', signInRoutes(ctx, w))
   app.route('/', accountRoutes(ctx, w))
+  app.route('/', scopeRoutes(ctx, w))
   return app
 }

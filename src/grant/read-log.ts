@@ -28,6 +28,7 @@ export class ReadLog {
   private insert
   private forGrantStmt
   private pruneStmt
+  private countStmt
   private writes = 0
 
   constructor(db: Db) {
@@ -39,11 +40,16 @@ export class ReadLog {
        FROM scope_read_log WHERE grant_id = ? ORDER BY read_at DESC, id DESC LIMIT ?`,
     )
     this.pruneStmt = db.prepare('DELETE FROM scope_read_log WHERE read_at < ?')
+    this.countStmt = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM scope_read_log WHERE grant_id = ?')
   }
 
   record(e: Omit<ReadLogEntry, 'readAt' | 'detail'> & { detail?: string | null }, now = Date.now()): void {
     if (++this.writes % 1000 === 0) this.pruneStmt.run(now - READ_LOG_RETENTION_DAYS * 24 * 3600_000)
     this.insert.run(e.grantId, e.appDid, e.ownerDid, e.scope, e.method, e.detail ?? null, now)
+  }
+
+  countForGrant(grantId: string): number {
+    return this.countStmt.get(grantId)!.n
   }
 
   /** The grant's reads, newest first. */

@@ -6,7 +6,8 @@
  * Body: `{ repo, collection, records: object[], validate? }` writes records
  * into a collection of the public repo (an object without `$type` gets the
  * collection as its type; rkeys are TIDs). `{ repo, scope, records }` is the
- * same call for a scope, once scopes exist. The budget is the ingest one
+ * same call for a scope: each object becomes a dev.hearth.scope.record of the
+ * scope's own repository (src/scope/scope-ingest.ts). The budget is the ingest one
  * (much larger than a client's), 3 points per record.
  */
 import { controlRoute } from '../control-route.js'
@@ -23,7 +24,7 @@ export const ingestRoutes = [
   controlRoute({
     method: 'POST',
     path: '/ingest',
-    description: `Write a batch of objects in one commit: { repo, collection, records: [...≤${MAX_INGEST_RECORDS}], validate? }`,
+    description: `Write a batch of objects in one commit: { repo, collection | scope, records: [...≤${MAX_INGEST_RECORDS}], validate? }`,
     maxBodyBytes: Infinity, // HEARTH_CONTROL_INGEST_MAX_BYTES, read below
     async handler(c, ctx) {
       const body = await jsonBody(c, ctx.config.controlIngestMaxBytes)
@@ -38,9 +39,10 @@ export const ingestRoutes = [
       if (body.validate !== undefined && typeof body.validate !== 'boolean') throw invalidRequest('validate must be true or false')
       ctx.rateLimits.take([{ limiter: ctx.rateLimits.ingestPerHour, key: account.did }], WRITE_POINTS.create * records.length)
 
-      if (typeof body.scope === 'string') {
-        // TODO(scopes): hand the batch to the scope service once it exists; same body, same budget.
-        throw new XrpcError(501, 'NotImplemented', 'Scopes are not available on this server yet: ingest into a collection')
+      if (body.scope !== undefined) {
+        // One commit of the scope repository; the scope name is checked there (400 InvalidScope).
+        const result = await ctx.scopes.ingest.ingest(account.did, body.scope as string, records)
+        return c.json({ repo: account.did, ...result, commit: { cid: result.commit, rev: result.rev } })
       }
       if (typeof body.collection !== 'string') throw invalidRequest('collection (an NSID) or scope is required')
       const result = await ingestIntoCollection(ctx, account.did, body.collection, records as Record<string, unknown>[], body.validate)

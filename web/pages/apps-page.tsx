@@ -1,0 +1,100 @@
+/**
+ * The apps that can read the person's scopes: pending requests waiting for a
+ * decision, then every grant (active ones with a revoke button, ended ones
+ * for the record), each linking to its read log.
+ */
+import type { FC } from 'hono/jsx'
+import type { SignedIn } from '../../src/auth/web-session.js'
+import type { Grant, GrantStatus } from '../../src/grant/grant-store.js'
+import type { AccessRequest } from '../../src/grant/access-requests.js'
+import { CsrfField, Layout } from '../layout.js'
+import { when } from './approve-page.js'
+
+export interface AppsPageProps {
+  me: SignedIn
+  csrf: string
+  pending: AccessRequest[]
+  grants: { grant: Grant; status: GrantStatus; reads: number }[]
+  /** Set right after a revoke. */
+  revoked?: string
+}
+
+export const AppsPage: FC<AppsPageProps> = ({ me, csrf, pending, grants, revoked }) => (
+  <Layout title="Apps" me={me} csrf={csrf}>
+    <h1>Apps that can read your scopes</h1>
+    {revoked ? (
+      <p class="notice" data-field="revoked">
+        Grant {revoked} is revoked: its app can no longer read those scopes.
+      </p>
+    ) : null}
+    {pending.length > 0 ? (
+      <section class="card" data-section="pending">
+        <h2>Waiting for you</h2>
+        <table>
+          <tbody>
+            {pending.map((r) => (
+              <tr data-request={r.id}>
+                <td>
+                  <code>{r.appDid}</code>
+                </td>
+                <td>{r.requested.join(', ')}</td>
+                <td>
+                  <a class="button" href={`/account/requests/${r.id}`}>
+                    Review
+                  </a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    ) : null}
+    <section class="card">
+      <h2>Grants</h2>
+      {grants.length === 0 ? (
+        <p class="muted" data-field="no-grants">
+          No app can read your scopes.
+        </p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>App</th>
+              <th>Scopes</th>
+              <th>Status</th>
+              <th class="num">Reads</th>
+              <th></th>
+            </tr>
+          </thead>
+          <tbody>
+            {grants.map(({ grant, status, reads }) => (
+              <tr data-grant={grant.id} data-status={status}>
+                <td>
+                  <a href={`/account/apps/${grant.id}`}>
+                    <code>{grant.granteeDid}</code>
+                  </a>
+                </td>
+                <td>{grant.scopes.join(', ')}</td>
+                <td class="muted">
+                  {status === 'active' ? (grant.expiresAt ? `until ${when(grant.expiresAt)}` : 'active') : status}
+                </td>
+                <td class="num">{reads}</td>
+                <td>
+                  {status === 'active' ? (
+                    <form class="inline" method="post" action="/account/apps/revoke">
+                      <CsrfField token={csrf} />
+                      <input type="hidden" name="id" value={grant.id} />
+                      <button class="danger" type="submit" data-revoke={grant.id}>
+                        Revoke
+                      </button>
+                    </form>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  </Layout>
+)
