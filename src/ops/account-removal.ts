@@ -19,10 +19,10 @@ import type { RepoLock } from '../repo/repo-lock.js'
 const REPO_TABLES = ['repo_block', 'repo_root', 'record', 'record_blob', 'blob', 'repo_seq'] as const
 
 export class AccountRemoval {
-  constructor(private deps: { db: Db; eventLog: EventLog; blobStore: BlobStore; repoLock: RepoLock }) {}
+  constructor(private deps: { db: Db; eventLog: EventLog; blobStore: BlobStore; repoLock: RepoLock; committer: { forget(did: string): void } }) {}
 
   async remove(did: string): Promise<void> {
-    const { db, eventLog, blobStore, repoLock } = this.deps
+    const { db, eventLog, blobStore, repoLock, committer } = this.deps
     const deletes = REPO_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE did = ?`))
     const deleteAccount = db.prepare('DELETE FROM account WHERE did = ?')
     await repoLock.run(did, async () => {
@@ -31,6 +31,7 @@ export class AccountRemoval {
         deleteAccount.run(did)
         eventLog.appendAccount(did, false, 'deleted')
       })
+      committer.forget(did)
     })
     blobStore.deleteAccount(did)
   }

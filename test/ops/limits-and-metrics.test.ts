@@ -36,6 +36,7 @@ describe('rate limits', () => {
         HEARTH_RATE_WRITE_POINTS_HOUR: '12',
         HEARTH_RATE_SIGNIN_FAILURES: '3',
         HEARTH_MAX_JSON_BYTES: '4096',
+        HEARTH_CONTROL_INGEST_MAX_BYTES: '16384',
       },
     })
   })
@@ -99,6 +100,13 @@ describe('rate limits', () => {
     const records = Array.from({ length: 100 }, (_, i) => ({ n: i }))
     const res = await control.json('POST', '/ingest', { repo: dave.did, collection: 'com.example.bulk', records })
     expect(res.results).toHaveLength(100)
+    // Body limits on the socket: the ingest limit for /ingest, 64 KiB for the rest.
+    const tooBig = await control.request('POST', '/ingest', { repo: dave.did, collection: 'com.example.bulk', records: [{ blob: 'x'.repeat(20_000) }] })
+    expect(tooBig.statusCode).toBe(413)
+    tooBig.resume()
+    const hugeAdmin = await control.request('POST', '/accounts', { handle: 'x'.repeat(70_000) })
+    expect(hugeAdmin.statusCode).toBe(413)
+    hugeAdmin.resume()
   })
 
   it('failed sign-ins: three per identifier, whatever form it takes; then 429 even with the right password', async () => {
