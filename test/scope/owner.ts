@@ -9,7 +9,7 @@ export async function ownerCall(
   serverUrl: string,
   owner: TestAccount | null,
   nsid: string,
-  opts: { params?: Record<string, string | number | boolean>; body?: unknown; rawBody?: string | Uint8Array; contentType?: string } = {},
+  opts: { params?: Record<string, string | number | boolean>; body?: unknown; rawBody?: string; contentType?: string } = {},
 ): Promise<CallResult> {
   const url = new URL(`/xrpc/${nsid}`, serverUrl)
   for (const [k, v] of Object.entries(opts.params ?? {})) url.searchParams.set(k, String(v))
