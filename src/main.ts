@@ -5,8 +5,8 @@
  */
 import { serve } from '@hono/node-server'
 import type { Server } from 'node:http'
-import { createPds, loadConfig, type Pds } from './index.js'
-import { ConfigError } from './config.js'
+import type { Pds } from './index.js'
+import { ConfigError, loadConfig } from './config.js'
 import { createLogger } from './logger.js'
 import { shutdownOnce, startupGate, trackRequests } from './ops/lifecycle.js'
 
@@ -31,6 +31,8 @@ async function main() {
   server.on('upgrade', (req, socket, head) => {
     if (!pds?.upgrade(req, socket, head)) socket.destroy()
   })
+  // Loaded only once the configuration is known to be good, so a bad setting is reported at once.
+  const { createPds } = await import('./index.js')
   const starting = createPds(config, { onDatabaseOpen: gate.databaseOpen })
   const stop = shutdownOnce({
     server,

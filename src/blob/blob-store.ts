@@ -52,7 +52,10 @@ export class DiskBlobStore implements BlobStore {
     const cid = createCid(RAW, SHA256, hash.digest()).toString()
     const dir = this.dirFor(did)
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
+    // On disk before the upload is acknowledged: bytes, then the name.
+    fsyncPath(tmp)
     fs.renameSync(tmp, path.join(dir, cid))
+    fsyncPath(dir)
     return { cid, size }
   }
 
@@ -76,5 +79,14 @@ export class DiskBlobStore implements BlobStore {
   private dirFor(did: string): string {
     // DIDs hold ':' and may hold '%': keep the folder name filesystem-safe.
     return path.join(this.root, did.replace(/[^a-zA-Z0-9._-]/g, '_'))
+  }
+}
+
+function fsyncPath(p: string): void {
+  const fd = fs.openSync(p, 'r')
+  try {
+    fs.fsyncSync(fd)
+  } finally {
+    fs.closeSync(fd)
   }
 }
