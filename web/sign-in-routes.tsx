@@ -7,13 +7,20 @@ import { Hono, type Context } from 'hono'
 import type { AppContext } from '../src/context.js'
 import type { SignedIn } from '../src/auth/web-session.js'
 import type { WebSignIn } from '../src/auth/sign-in/web-sign-in.js'
-import { SignInError } from '../src/auth/sign-in/sign-in-error.js'
+import { SignInError, type SignInFailure } from '../src/auth/sign-in/sign-in-error.js'
 import { isProviderId } from '../src/auth/sign-in/sign-in-provider.js'
 import { hashPassword, verifyPassword } from '../src/account/password-hash.js'
 import { XrpcError } from '../src/xrpc/xrpc-error.js'
 import { SignInPage } from './pages/sign-in-page.js'
 import { ErrorPage } from './pages/error-page.js'
 import { formBodyLimit, readCheckedForm, sendPage } from './page-response.js'
+
+const ERROR_TITLES: Partial<Record<SignInFailure, string>> = {
+  cancelled: 'Sign-in cancelled',
+  expired: 'Sign-in expired',
+  'identity-taken': 'Can’t link this sign-in',
+  'already-linked': 'Can’t link this sign-in',
+}
 
 // Unknown identifiers still pay for one scrypt, so timing does not tell them apart.
 let dummyHash: Promise<string> | undefined
@@ -23,14 +30,14 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
   const app = new Hono()
   const providerButtons = () => w.flow.providers.map((p) => ({ id: p.id, label: p.label }))
 
-  const signInPage = (c: Context, extra: { problem?: string; identifier?: string } = {}, status: 200 | 401 = 200) =>
+  const signInPage = (c: Context, extra: { problem?: string; identifier?: string; signedInAs?: string } = {}, status: 200 | 401 = 200) =>
     sendPage(
       c,
       <SignInPage providers={providerButtons()} publicUrl={ctx.config.publicUrl} csrf={w.sessions.csrfToken(c, null)} {...extra} />,
       status,
     )
 
-  app.get('/sign-in', (c) => (w.sessions.current(c) ? c.redirect('/account', 303) : signInPage(c)))
+  app.get('/sign-in', (c) => signInPage(c, { signedInAs: w.sessions.current(c)?.account.handle }))
 
   app.post('/sign-in/password', formBodyLimit, async (c) => {
     const form = await readCheckedForm(c, w.sessions, null)
@@ -94,7 +101,7 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
     const csrf = me ? w.sessions.csrfToken(c, me) : undefined
     if (err instanceof SignInError) {
       ctx.logger.info({ kind: err.kind }, 'sign-in did not finish')
-      const title = err.kind === 'cancelled' ? 'Sign-in cancelled' : err.kind === 'expired' ? 'Sign-in expired' : 'Sign-in didn’t work'
+      const title = ERROR_TITLES[err.kind] ?? 'Sign-in didn’t work'
       return sendPage(c, <ErrorPage title={title} message={err.message} kind={err.kind} me={me} csrf={csrf} />, err.status as 400)
     }
     if (err instanceof XrpcError) {

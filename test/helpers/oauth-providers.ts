@@ -53,6 +53,12 @@ export interface LocalProviders {
     clientId: string
     clientSecret: string
   }
+  /**
+   * The next redirect back to Hearth (from either provider) stops at a page
+   * on the provider's server whose `#held` link is the callback URL, so a
+   * test can replay, alter or delay it. `false` withdraws a hold not yet used.
+   */
+  holdNextCallback(hold?: boolean): void
   /** HEARTH_* variables that turn both providers on, for startTestServer's `env`. */
   env: Record<string, string>
   /** Sends a browser context's provider navigations here and blocks any request that would leave loopback. */
@@ -65,8 +71,14 @@ const GITHUB_HOSTS = ['github.com', 'api.github.com']
 const GOOGLE_HOSTS = ['accounts.google.com', 'oauth2.googleapis.com', 'www.googleapis.com']
 
 export async function startLocalProviders(opts: { hearthUrl: string }): Promise<LocalProviders> {
-  const github = await startGitHub()
-  const google = await startGoogle(`${opts.hearthUrl}/auth/google/callback`)
+  let holding = false
+  const shouldHold = (location: string) => {
+    if (!holding || !location.startsWith(`${opts.hearthUrl}/auth/`)) return false
+    holding = false
+    return true
+  }
+  const github = await startGitHub(shouldHold)
+  const google = await startGoogle(`${opts.hearthUrl}/auth/google/callback`, shouldHold)
   const targets = new Map<string, string>([
     ...GITHUB_HOSTS.map((h) => [h, github.url] as const),
     ...GOOGLE_HOSTS.map((h) => [h, google.url] as const),
@@ -80,6 +92,9 @@ export async function startLocalProviders(opts: { hearthUrl: string }): Promise<
   return {
     github: github.handle,
     google: google.handle,
+    holdNextCallback(hold = true) {
+      holding = hold
+    },
     env: {
       HEARTH_GITHUB_CLIENT_ID: github.handle.clientId,
       HEARTH_GITHUB_CLIENT_SECRET: github.handle.clientSecret,
@@ -120,6 +135,30 @@ function rewriteFetch(localUrl: (url: URL) => string | undefined): () => void {
   }
 }
 
+/**
+ * Wraps a provider's request handler so that a redirect to Hearth can be
+ * held: its Location is turned into the provider's own `/__held` page.
+ */
+function holdable(handler: http.RequestListener, shouldHold: (location: string) => boolean): http.RequestListener {
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x')
+    if (url.pathname === '/__held') {
+      const next = (url.searchParams.get('next') ?? '').replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
+      res.setHeader('Content-Type', 'text/html; charset=utf-8')
+      res.end(`<!DOCTYPE html><p>Held on the way back to Hearth.</p><a id="held" href="${next}">continue</a>`)
+      return
+    }
+    const setHeader = res.setHeader.bind(res)
+    res.setHeader = (name: string, value: number | string | readonly string[]) => {
+      if (name.toLowerCase() === 'location' && typeof value === 'string' && shouldHold(value)) {
+        value = `/__held?next=${encodeURIComponent(value)}`
+      }
+      return setHeader(name, value)
+    }
+    handler(req, res)
+  }
+}
+
 async function listen(server: http.Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -130,7 +169,7 @@ function stop(server: http.Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()))
 }
 
-async function startGitHub() {
+async function startGitHub(shouldHold: (location: string) => boolean) {
   const clientId = `gh-client-${crypto.randomBytes(4).toString('hex')}`
   const clientSecret = crypto.randomBytes(20).toString('hex')
   const issuer = new OAuth2Issuer()
@@ -182,7 +221,7 @@ async function startGitHub() {
       res.end(JSON.stringify(user.email ? [{ email: user.email, primary: true, verified: true, visibility: 'private' }] : []))
     }
   }
-  const handler = service.requestHandler
+  const handler = holdable(service.requestHandler, shouldHold)
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname
     if (path === '/user' || path === '/user/emails') api(req, res, path)
@@ -207,7 +246,7 @@ async function startGitHub() {
   }
 }
 
-async function startGoogle(redirectUri: string) {
+async function startGoogle(redirectUri: string, shouldHold: (location: string) => boolean) {
   const clientId = `${crypto.randomBytes(6).toString('hex')}.apps.googleusercontent.test`
   const clientSecret = crypto.randomBytes(20).toString('hex')
   const { privateKey } = await generateKeyPair('RS256', { extractable: true })
@@ -229,14 +268,14 @@ async function startGoogle(redirectUri: string) {
     conformIdTokenClaims: false,
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     // The login page takes any name; the person is `<name>@example.com`.
-    findAccount: (_ctx, sub) => ({
+    findAccount: (_ctx: unknown, sub: string) => ({
       accountId: sub,
       claims: () => ({ sub, email: `${sub}@example.com`, email_verified: true, name: sub }),
     }),
     cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
     jwks: { keys: [signingKey as never] },
   })
-  const server = http.createServer(provider.callback())
+  const server = http.createServer(holdable(provider.callback(), shouldHold))
   const url = await listen(server)
   return { url, handle: { url, clientId, clientSecret }, close: () => stop(server) }
 }

@@ -12,11 +12,18 @@ export interface SignInPageProps {
   csrf: string
   problem?: string
   identifier?: string
+  /** Handle of the account this browser is already signed in to, if any. */
+  signedInAs?: string
 }
 
-export const SignInPage: FC<SignInPageProps> = ({ providers, publicUrl, csrf, problem, identifier }) => (
+export const SignInPage: FC<SignInPageProps> = ({ providers, publicUrl, csrf, problem, identifier, signedInAs }) => (
   <Layout title="Sign in">
     <h1>Sign in to Hearth</h1>
+    {signedInAs ? (
+      <p class="notice">
+        You are signed in as {signedInAs}: <a href="/account">go to your account</a>, or sign in below as someone else.
+      </p>
+    ) : null}
     {problem ? <p class="problem">{problem}</p> : null}
     {providers.length > 0 ? (
       <section class="card">

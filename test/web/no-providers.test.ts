@@ -1,0 +1,74 @@
+/**
+ * A server with no sign-in provider configured: the sign-in page tells the
+ * operator how to set one up (with the exact callback URLs), and accounts
+ * made with a password sign in with it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, BrowserContext } from 'playwright-core'
+import { startTestServer, type TestServer } from '../helpers/test-server.js'
+import { launchChromium, screenshot } from './chromium.js'
+
+describe('sign-in with no provider configured', () => {
+  let server: TestServer
+  let browser: Browser
+  let context: BrowserContext
+
+  beforeAll(async () => {
+    server = await startTestServer()
+    browser = await launchChromium()
+    context = await browser.newContext()
+    await context.route((url) => url.hostname !== 'localhost', (route) => route.abort('blockedbyclient'))
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close({ removeData: true })
+  })
+
+  it('says how to configure a provider, with the exact callback URLs', async () => {
+    const page = await context.newPage()
+    await page.goto(`${server.url}/sign-in`)
+    expect(await page.locator('[data-provider]').count()).toBe(0)
+    expect(await page.textContent('[data-callback=github]')).toBe(`${server.url}/auth/github/callback`)
+    expect(await page.textContent('[data-callback=google]')).toBe(`${server.url}/auth/google/callback`)
+    const setup = await page.textContent('[data-section=setup]')
+    for (const name of ['HEARTH_GITHUB_CLIENT_ID', 'HEARTH_GITHUB_CLIENT_SECRET', 'HEARTH_GOOGLE_CLIENT_ID', 'HEARTH_GOOGLE_CLIENT_SECRET']) {
+      expect(setup).toContain(name)
+    }
+    await screenshot(page, 'no-providers-sign-in-page')
+
+    const res = await page.goto(`${server.url}/auth/github`)
+    expect(res?.status()).toBe(404)
+    expect(await page.locator('[data-error=not-configured]').count()).toBe(1)
+  })
+
+  it('signs in with the password of an account made by createAccount', async () => {
+    const alice = await server.createAccount('alice')
+    const page = await context.newPage()
+    await page.goto(`${server.url}/sign-in`)
+    await page.fill('input[name=identifier]', alice.handle)
+    await page.fill('input[name=password]', 'not the password')
+    await page.click('form[action="/sign-in/password"] button[type=submit]')
+    expect(await page.textContent('.problem')).toContain('do not match')
+    expect(await page.locator('[data-field=did]').count()).toBe(0)
+
+    await page.fill('input[name=password]', alice.password)
+    await page.click('form[action="/sign-in/password"] button[type=submit]')
+    await page.waitForURL((u) => u.pathname === '/account')
+    expect(await page.textContent('[data-field=did]')).toBe(alice.did)
+    expect(await page.textContent('[data-field=handle]')).toBe(alice.handle)
+    expect(await page.locator('[data-link]').count()).toBe(0) // nothing to link on this server
+    await screenshot(page, 'no-providers-password-sign-in')
+  })
+
+  it('an app password does not sign in to the pages', async () => {
+    const bob = await server.createAccount('bob')
+    const { data } = await bob.agent.com.atproto.server.createAppPassword({ name: 'client' })
+    const page = await context.newPage()
+    await page.goto(`${server.url}/sign-in`)
+    await page.fill('input[name=identifier]', bob.handle)
+    await page.fill('input[name=password]', data.password)
+    await page.click('form[action="/sign-in/password"] button[type=submit]')
+    expect(await page.textContent('.problem')).toContain('do not match')
+    await screenshot(page, 'no-providers-app-password-refused')
+  })
+})
