@@ -7,6 +7,7 @@
  */
 import type { Lexicons } from '@atproto/lexicon'
 import { ensureValidDatetime, ensureValidTid, ensureValidNsid } from '@atproto/syntax'
+import { blobConstraintProblems } from './blob-constraints.js'
 
 export type ValidationStatus = 'valid' | 'unknown' | undefined
 
@@ -32,6 +33,8 @@ export class RecordValidator {
     } catch (err) {
       throw new InvalidRecordError((err as Error).message)
     }
+    const blobProblems = blobConstraintProblems(this.lexicons, collection, record)
+    if (blobProblems.length > 0) throw new InvalidRecordError(blobProblems.map((p) => p.message).join('; '))
     if (typeof record.createdAt === 'string') {
       try {
         ensureValidDatetime(record.createdAt)

@@ -356,6 +356,24 @@ describe('getRecord, listRecords, describeRepo', () => {
 })
 
 describe('blobs', () => {
+  it("a blob the lexicon does not allow there (wrong type, too large) is InvalidRecord, and nothing is written", async () => {
+    const video = await alice.agent.uploadBlob(new Uint8Array(2000).fill(7), { encoding: 'video/mp4' })
+    const big = await alice.agent.uploadBlob(new Uint8Array(2_000_001).fill(9), { encoding: 'image/jpeg' })
+    const before = await head(alice.did)
+    for (const blob of [video.data.blob, big.data.blob]) {
+      await expectXrpcError(
+        alice.agent.com.atproto.repo.createRecord({
+          repo: alice.did,
+          collection: POST,
+          record: { ...post('bad picture'), embed: { $type: 'app.bsky.embed.images', images: [{ image: blob, alt: '' }] } },
+        }),
+        400,
+        'InvalidRecord',
+      )
+    }
+    expect(await head(alice.did)).toEqual(before)
+  })
+
   it('uploadBlob stores the bytes; a record links them; getBlob and listBlobs serve them', async () => {
     const bytes = new Uint8Array(3000).map((_, i) => (i * 31) % 256)
     const uploaded = await alice.agent.uploadBlob(bytes, { encoding: 'image/png' })
