@@ -171,7 +171,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   const merged = { ...config, ...overrides }
   // The default socket lives in the data folder: follow an overridden dataDir.
   if (overrides.dataDir && overrides.controlSocket === undefined && !env.HEARTH_CONTROL_SOCKET) {
-    merged.controlSocket = path.join(merged.dataDir, 'control.sock')
+    const file = path.join(merged.dataDir, 'control.sock')
+    merged.controlSocket = Buffer.byteLength(file) > 100 ? null : file
   }
   return merged
 }
@@ -189,8 +190,10 @@ function controlSocketVar(env: Env): string | null {
   const raw = env.HEARTH_CONTROL_SOCKET
   if (raw === 'off') return null
   const file = raw ? path.resolve(raw) : path.join(path.resolve(env.HEARTH_DATA_DIR || './data'), 'control.sock')
-  // sun_path holds 108 bytes on Linux, 104 on macOS.
+  // sun_path holds 108 bytes on Linux, 104 on macOS. A too-long default turns the
+  // socket off (start-up logs it) rather than stopping a server with nothing configured.
   if (Buffer.byteLength(file) > 100) {
+    if (!raw) return null
     throw new ConfigError('HEARTH_CONTROL_SOCKET', `socket path is too long for a Unix socket (${file}); set a shorter path or "off"`)
   }
   return file

@@ -45,7 +45,9 @@ export async function createPds(config: Config, opts: CreatePdsOptions = {}): Pr
   const { app, upgrade, closeSockets } = buildApp(ctx)
   const sequencerTasks = startSequencerTasks(ctx)
   let control: ControlSocket | null = null
-  if (config.controlSocket) {
+  if (!config.controlSocket) {
+    ctx.logger.warn('control socket is off (HEARTH_CONTROL_SOCKET=off, or the default path in the data folder is too long for a Unix socket)')
+  } else {
     try {
       const requestCrawl = () => {
         sequencerTasks.crawlRequester.requestNow()
