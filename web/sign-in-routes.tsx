@@ -30,7 +30,7 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
   const app = new Hono()
   const providerButtons = () => w.flow.providers.map((p) => ({ id: p.id, label: p.label }))
 
-  const signInPage = (c: Context, extra: { problem?: string; identifier?: string; signedInAs?: string } = {}, status: 200 | 401 = 200) =>
+  const signInPage = (c: Context, extra: { problem?: string; identifier?: string; signedInAs?: string } = {}, status: 200 | 401 | 429 = 200) =>
     sendPage(
       c,
       <SignInPage providers={providerButtons()} publicUrl={ctx.config.publicUrl} csrf={w.sessions.csrfToken(c, null)} {...extra} />,
@@ -45,8 +45,17 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
     const identifier = (form.identifier ?? '').trim()
     const password = (form.password ?? '').slice(0, 256)
     const account = identifier ? ctx.accounts.lookup(identifier) : null
+    // The same failed-sign-in budget as createSession, under the same key: two doors, one count.
+    const limits = ctx.rateLimits
+    const failureKey = account?.did ?? identifier.toLowerCase()
+    const budget = limits.signInFailures.peek(failureKey)
+    if (limits.enabled && budget.remaining <= 0) {
+      const problem = `Too many failed sign-ins for this account. Try again after ${new Date(budget.resetAt).toISOString().slice(11, 16)} UTC.`
+      return signInPage(c, { problem, identifier }, 429)
+    }
     const ok = account?.passwordHash ? await verifyPassword(password, account.passwordHash) : (await verifyPassword(password, await dummy()), false)
     if (!account || !ok || account.status === 'takendown' || account.status === 'deleted') {
+      if (limits.enabled) limits.signInFailures.spend(failureKey, 1)
       return signInPage(c, { problem: 'That handle or email and password do not match an account here.', identifier }, 401)
     }
     w.sessions.start(c, account.did, 'password')

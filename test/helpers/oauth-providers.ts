@@ -79,15 +79,12 @@ export async function startLocalProviders(opts: { hearthUrl: string }): Promise<
   }
   const github = await startGitHub(shouldHold)
   const google = await startGoogle(`${opts.hearthUrl}/auth/google/callback`, shouldHold)
-  const targets = new Map<string, string>([
-    ...GITHUB_HOSTS.map((h) => [h, github.url] as const),
-    ...GOOGLE_HOSTS.map((h) => [h, google.url] as const),
+  const targets: Record<string, string> = Object.fromEntries([
+    ...GITHUB_HOSTS.map((h) => [h, github.url]),
+    ...GOOGLE_HOSTS.map((h) => [h, google.url]),
   ])
-  const localUrl = (url: URL): string | undefined => {
-    const base = url.protocol === 'https:' ? targets.get(url.hostname) : undefined
-    return base ? base + url.pathname + url.search : undefined
-  }
-  const restoreFetch = rewriteFetch(localUrl)
+  const localUrl = (url: URL) => loopbackUrl(targets, url)
+  const restoreFetch = redirectFetch(targets)
 
   return {
     github: github.handle,
@@ -119,12 +116,15 @@ export async function startLocalProviders(opts: { hearthUrl: string }): Promise<
   }
 }
 
-/** Wraps globalThis.fetch so URLs `localUrl` maps go to loopback; returns the undo. */
-function rewriteFetch(localUrl: (url: URL) => string | undefined): () => void {
+/**
+ * Wraps globalThis.fetch so that https requests for the hosts in `targets`
+ * (host → loopback base URL) go there, path and query kept; returns the undo.
+ */
+export function redirectFetch(targets: Record<string, string>): () => void {
   const original = globalThis.fetch
   globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
     const href = input instanceof Request ? input.url : String(input)
-    const target = localUrl(new URL(href))
+    const target = loopbackUrl(targets, new URL(href))
     if (!target) return original(input, init)
     if (!(input instanceof Request)) return original(target, init)
     const body = input.method === 'GET' || input.method === 'HEAD' ? undefined : await input.arrayBuffer()
@@ -133,6 +133,11 @@ function rewriteFetch(localUrl: (url: URL) => string | undefined): () => void {
   return () => {
     globalThis.fetch = original
   }
+}
+
+function loopbackUrl(targets: Record<string, string>, url: URL): string | undefined {
+  const base = url.protocol === 'https:' && Object.hasOwn(targets, url.hostname) ? targets[url.hostname] : undefined
+  return base ? base + url.pathname + url.search : undefined
 }
 
 /**

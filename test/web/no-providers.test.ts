@@ -14,7 +14,7 @@ describe('sign-in with no provider configured', () => {
   let context: BrowserContext
 
   beforeAll(async () => {
-    server = await startTestServer()
+    server = await startTestServer({ env: { HEARTH_RATE_LIMITS: 'on', HEARTH_RATE_SIGNIN_FAILURES: '3' } })
     browser = await launchChromium()
     context = await browser.newContext()
     await context.route((url) => url.hostname !== 'localhost', (route) => route.abort('blockedbyclient'))
@@ -70,5 +70,24 @@ describe('sign-in with no provider configured', () => {
     await page.click('form[action="/sign-in/password"] button[type=submit]')
     expect(await page.textContent('.problem')).toContain('do not match')
     await screenshot(page, 'no-providers-app-password-refused')
+  })
+
+  it('failed password sign-ins are limited per account, sharing createSession’s budget', async () => {
+    const carol = await server.createAccount('carol')
+    const page = await context.newPage()
+    await page.goto(`${server.url}/sign-in`)
+    const attempt = async (password: string) => {
+      await page.fill('input[name=identifier]', carol.handle)
+      await page.fill('input[name=password]', password)
+      await page.click('form[action="/sign-in/password"] button[type=submit]')
+      return (await page.textContent('.problem').catch(() => null)) ?? ''
+    }
+    expect(await attempt('wrong password 1')).toContain('do not match')
+    // One failure through the XRPC door counts against the same budget.
+    await expect(server.agent().login({ identifier: carol.handle, password: 'wrong password 2' })).rejects.toThrow()
+    expect(await attempt('wrong password 3')).toContain('do not match')
+    expect(await attempt(carol.password)).toContain('Too many failed sign-ins')
+    expect(await page.locator('[data-field=did]').count()).toBe(0)
+    await screenshot(page, 'no-providers-sign-in-rate-limited')
   })
 })
