@@ -90,11 +90,12 @@ export async function startTestServer(
       return { did: agent.session!.did, handle, password, agent }
     },
     async close({ removeData = false } = {}) {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        ;(server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.()
-      })
+      // Stop accepting, then close Hearth (which ends its WebSockets: the HTTP
+      // server's close would otherwise wait on them), then the connections left.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       await pds.close()
+      ;(server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.()
+      await closed
       if (ownPlc) await plc.close()
       if (removeData) fs.rmSync(dataDir, { recursive: true, force: true })
     },
