@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext } from 'playwright-core'
-import { startTestServer, type TestServer } from '../helpers/test-server.js'
+import { freePort, startTestServer, type TestServer } from '../helpers/test-server.js'
 import { launchChromium, screenshot } from './chromium.js'
 
 describe('sign-in with no provider configured', () => {
@@ -89,5 +89,51 @@ describe('sign-in with no provider configured', () => {
     expect(await attempt(carol.password)).toContain('Too many failed sign-ins')
     expect(await page.locator('[data-field=did]').count()).toBe(0)
     await screenshot(page, 'no-providers-sign-in-rate-limited')
+  })
+})
+
+describe('cookies on an https public URL', () => {
+  let server: TestServer
+
+  beforeAll(async () => {
+    const port = await freePort()
+    // Served over http on loopback, as behind a TLS-terminating proxy.
+    server = await startTestServer({ env: { HEARTH_PUBLIC_URL: `https://localhost:${port}` }, config: { port } })
+  })
+  afterAll(() => server?.close({ removeData: true }))
+
+  it('are Secure and __Host- prefixed, HttpOnly and SameSite=Lax', async () => {
+    const alice = await server.createAccount('alice')
+    const page = await fetch(`${server.url}/sign-in`)
+    const browserCookie = page.headers.getSetCookie().find((c) => c.startsWith('__Host-hearth_browser='))!
+    expect(browserCookie).toMatch(/; HttpOnly/)
+    expect(browserCookie).toMatch(/; Secure/)
+    expect(browserCookie).toMatch(/; SameSite=Lax/)
+    expect(browserCookie).toMatch(/; Path=\//)
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]
+
+    const signedIn = await fetch(`${server.url}/sign-in/password`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { Cookie: browserCookie.split(';')[0], Origin: `https://localhost:${new URL(server.url).port}` },
+      body: new URLSearchParams({ _csrf: csrf, identifier: alice.handle, password: alice.password }),
+    })
+    expect(signedIn.status).toBe(303)
+    const sessionCookie = signedIn.headers.getSetCookie().find((c) => c.startsWith('__Host-hearth_session='))!
+    expect(sessionCookie).toMatch(/; HttpOnly/)
+    expect(sessionCookie).toMatch(/; Secure/)
+    expect(sessionCookie).toMatch(/; SameSite=Lax/)
+
+    const account = await fetch(`${server.url}/account`, { headers: { Cookie: sessionCookie.split(';')[0] } })
+    expect(await account.text()).toContain(alice.did)
+
+    // A post from another origin is refused even with the right token and cookie.
+    const crossSite = await fetch(`${server.url}/sign-in/password`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { Cookie: browserCookie.split(';')[0], Origin: 'https://evil.example' },
+      body: new URLSearchParams({ _csrf: csrf, identifier: alice.handle, password: alice.password }),
+    })
+    expect(crossSite.status).toBe(403)
   })
 })
