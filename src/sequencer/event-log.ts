@@ -40,6 +40,8 @@ export interface StoredEvent {
   sequencedAt: string
   /** Set on the first commit of a public repository (a new account): crawlers want to hear of it. Not stored. */
   newRepo?: boolean
+  /** The actions of a #commit's ops, for counting without decoding the frame. Not stored. */
+  opActions?: CommitOp['action'][]
 }
 
 type Listener = (events: StoredEvent[]) => void
@@ -84,6 +86,7 @@ export class EventLog {
       time,
     }))
     if (body.since === null && scope === '') event.newRepo = true
+    event.opActions = body.ops.map((op) => op.action)
     return event
   }
 
