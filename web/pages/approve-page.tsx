@@ -9,7 +9,7 @@ import type { SignedIn } from '../../src/auth/web-session.js'
 import type { AccessRequest } from '../../src/grant/access-requests.js'
 import { CsrfField, Layout } from '../layout.js'
 
-export const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
+export const when = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ') + ' UTC'
 
 /** The form field of a scope's checkbox (forms here keep one value per name). */
 export const scopeField = (scope: string) => `scope:${scope}`
@@ -65,7 +65,7 @@ export const ApprovePage: FC<ApprovePageProps> = ({ me, csrf, request, appHandle
             <label class="check" data-scope={scope}>
               <input type="checkbox" name={scopeField(scope)} value="1" checked />
               <code>{scope}</code>
-              <span class="muted">{counts[scope] ? `${counts[scope]} records now` : 'nothing in it yet'}</span>
+              <span class="muted">{counts[scope] ? `${counts[scope]} ${counts[scope] === 1 ? 'record' : 'records'} now` : 'nothing in it yet'}</span>
             </label>
           ))}
           <label>
