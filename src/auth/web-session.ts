@@ -63,9 +63,10 @@ export class WebSessions {
     return { session, account }
   }
 
-  /** Signs the browser in as `did`, replacing any session it had. */
+  /** Signs the browser in as `did` with a new session token, ending any session it had. */
   start(c: Context, did: string, via: string): void {
-    this.end(c)
+    const previous = this.current(c)
+    if (previous) this.store.revoke(previous.session.did, previous.session.id)
     const { token } = this.store.create(did, via, c.req.header('User-Agent') ?? null)
     setCookie(c, SESSION_COOKIE, token, this.cookieOptions(this.config.webSessionTtlSec))
   }
