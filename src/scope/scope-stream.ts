@@ -47,7 +47,7 @@ export function scopeStreamRoute(ctx: AppContext): StreamRoute {
         scopes: () => grantIndex.scopeNames(app),
         accepts,
         // One ingest batch is one frame: let a whole batch through before calling the reader slow.
-        maxBufferBytes: ctx.config.firehoseMaxBufferBytes + 2 * ctx.config.maxIngestBytes,
+        maxBufferBytes: ctx.config.firehoseMaxBufferBytes + ctx.config.maxIngestBytes,
       }
     },
   }
