@@ -39,7 +39,8 @@ describe('grants changing under an open socket', () => {
     await stream.until(() => has(stream, 'sentinel 1'), 'sentinel 1')
     expect(has(stream, 'before grant')).toBe(false)
 
-    const soon = new Date(Date.now() + 1500).toISOString()
+    // Long enough for the next calls to land before it, even on a loaded machine.
+    const soon = new Date(Date.now() + 4000).toISOString()
     await ownerCall(server.url, alice, 'dev.hearth.grant.create', { body: { grantee: app.did, scopes: ['fit.steps'], expiresAt: soon } })
     await ingest(server.url, alice, 'fit.steps', { steps: 'granted now' })
     await stream.until(() => has(stream, 'granted now'), 'the newly granted scope')
