@@ -9,6 +9,7 @@ import { IdResolver } from '@atproto/identity'
 import type { Config } from './config.js'
 import { loadSecrets, type ServerSecrets } from './secrets.js'
 import { openDatabase, type Db } from './db/open-database.js'
+import { startWalCheckpointer, type WalCheckpointer } from './db/wal-checkpointer.js'
 import { loadLexicons } from './lexicon/load-lexicons.js'
 import { RecordValidator } from './lexicon/record-validator.js'
 import { AccountStore } from './account/account-store.js'
@@ -38,6 +39,8 @@ export interface AppContext {
   config: Config
   logger: Logger
   db: Db
+  /** Runs WAL checkpoints on a worker thread; stop it before closing db. */
+  walCheckpointer: WalCheckpointer
   secrets: ServerSecrets
   lexicons: Lexicons
   recordValidator: RecordValidator
@@ -82,6 +85,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   fs.chmodSync(config.dataDir, 0o700)
   const secrets = loadSecrets(config)
   const db = openDatabase(path.join(config.dataDir, 'hearth.sqlite'), { synchronous: config.dbSynchronous })
+  const walCheckpointer = startWalCheckpointer(db)
   hooks.onDatabaseOpen?.()
   const lexicons = loadLexicons()
 
@@ -120,6 +124,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     config,
     logger,
     db,
+    walCheckpointer,
     secrets,
     lexicons,
     recordValidator: new RecordValidator(lexicons),

@@ -56,6 +56,7 @@ export async function createPds(config: Config, opts: CreatePdsOptions = {}): Pr
       control = await startControlSocket(buildControlApp(ctx, { requestCrawl }), config.controlSocket)
     } catch (err) {
       await sequencerTasks.stop()
+      await ctx.walCheckpointer.stop()
       ctx.db.close()
       await ctx.embeddedPlc?.close()
       throw err
@@ -75,6 +76,7 @@ export async function createPds(config: Config, opts: CreatePdsOptions = {}): Pr
       await sequencerTasks.stop()
       await ctx.repoLock.drain()
       ctx.metrics.close()
+      await ctx.walCheckpointer.stop()
       ctx.db.close()
       await ctx.embeddedPlc?.close()
     },

@@ -39,23 +39,46 @@ const toAccount = (r: AccountRow | undefined): Account | null =>
       }
     : null
 
+/** How many accounts are kept in memory (every request reads its caller's and its repo's). */
+const CACHE_SIZE = 10_000
+
 export class AccountStore {
   private byDid
-  private byHandle
   private byEmail
+  private didByHandle
+  /**
+   * Rows read outside transactions, by DID. Every write here drops the entry
+   * it touches, so the cache can only hold what the database holds; code that
+   * changes the table elsewhere (account removal) must call forget().
+   */
+  private cache = new Map<string, Account>()
 
   constructor(private db: Db) {
     this.byDid = db.prepare<[string], AccountRow>('SELECT * FROM account WHERE did = ?')
-    this.byHandle = db.prepare<[string], AccountRow>('SELECT * FROM account WHERE handle = ?')
     this.byEmail = db.prepare<[string], AccountRow>('SELECT * FROM account WHERE email = ?')
+    this.didByHandle = db.prepare<[string], { did: string }>('SELECT did FROM account WHERE handle = ?')
   }
 
   get(did: string): Account | null {
-    return toAccount(this.byDid.get(did))
+    const hit = this.cache.get(did)
+    if (hit) return hit
+    const account = toAccount(this.byDid.get(did))
+    // Never cache inside a transaction: what it read may yet be rolled back.
+    if (account && !this.db.inTransaction) {
+      if (this.cache.size >= CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!)
+      this.cache.set(did, account)
+    }
+    return account
   }
 
   getByHandle(handle: string): Account | null {
-    return toAccount(this.byHandle.get(handle.toLowerCase()))
+    const row = this.didByHandle.get(handle.toLowerCase())
+    return row ? this.get(row.did) : null
+  }
+
+  /** Drops the cached row of `did` (after a change made outside this store). */
+  forget(did: string): void {
+    this.cache.delete(did)
   }
 
   /** Finds an account by DID, handle or email, as createSession's identifier allows. */
@@ -77,14 +100,17 @@ export class AccountStore {
   }
 
   setHandle(did: string, handle: string): void {
+    this.cache.delete(did)
     this.db.prepare('UPDATE account SET handle = ? WHERE did = ?').run(handle.toLowerCase(), did)
   }
 
   setStatus(did: string, status: AccountStatus): void {
+    this.cache.delete(did)
     this.db.prepare('UPDATE account SET status = ?, status_changed_at = ? WHERE did = ?').run(status, new Date().toISOString(), did)
   }
 
   setPasswordHash(did: string, hash: string): void {
+    this.cache.delete(did)
     this.db.prepare('UPDATE account SET password_hash = ? WHERE did = ?').run(hash, did)
   }
 

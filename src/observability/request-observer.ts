@@ -45,6 +45,10 @@ export function requestObserver(opts: RequestObserverOptions): MiddlewareHandler
     const log = opts.logger.child({ reqId: requestId })
     c.set('requestId', requestId)
     c.set('log', log)
+    // Set before the response exists: adding it to a finished response makes
+    // @hono/node-server rebuild that response as a full web Response and
+    // stream it, which cost more than the rest of a getRecord.
+    c.header('x-request-id', requestId)
     let failed: unknown
     try {
       await next()
@@ -57,13 +61,6 @@ export function requestObserver(opts: RequestObserverOptions): MiddlewareHandler
       const route = routeOf(c)
       opts.metrics.httpRequests.inc({ method: c.req.method, route, status: String(status) })
       opts.metrics.httpDuration.observe({ method: c.req.method, route }, seconds)
-      if (!failed) {
-        try {
-          c.res.headers.set('x-request-id', requestId)
-        } catch {
-          // a proxied Response with immutable headers: the log line still carries the id
-        }
-      }
       const line = {
         listener: opts.listener,
         method: c.req.method,

@@ -19,10 +19,10 @@ import type { RepoLock } from '../repo/repo-lock.js'
 const REPO_TABLES = ['repo_block', 'repo_root', 'record', 'record_blob', 'blob', 'repo_seq'] as const
 
 export class AccountRemoval {
-  constructor(private deps: { db: Db; eventLog: EventLog; blobStore: BlobStore; repoLock: RepoLock; committer: { forget(did: string): void } }) {}
+  constructor(private deps: { db: Db; eventLog: EventLog; blobStore: BlobStore; repoLock: RepoLock; committer: { forget(did: string): void }; accounts: { forget(did: string): void } }) {}
 
   async remove(did: string): Promise<void> {
-    const { db, eventLog, blobStore, repoLock, committer } = this.deps
+    const { db, eventLog, blobStore, repoLock, committer, accounts } = this.deps
     const deletes = REPO_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE did = ?`))
     const deleteAccount = db.prepare('DELETE FROM account WHERE did = ?')
     await repoLock.run(did, async () => {
@@ -32,6 +32,7 @@ export class AccountRemoval {
         eventLog.appendAccount(did, false, 'deleted')
       })
       committer.forget(did)
+      accounts.forget(did)
     })
     blobStore.deleteAccount(did)
   }
