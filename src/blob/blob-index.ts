@@ -11,7 +11,14 @@ export interface BlobRow {
 }
 
 export class BlobIndex {
-  constructor(private db: Db) {}
+  // Prepared once: linkRecord runs in every commit.
+  private unlinkStmt
+  private linkStmt
+
+  constructor(private db: Db) {
+    this.unlinkStmt = db.prepare('DELETE FROM record_blob WHERE did = ? AND record_uri = ?')
+    this.linkStmt = db.prepare('INSERT OR IGNORE INTO record_blob (did, blob_cid, record_uri) VALUES (?, ?, ?)')
+  }
 
   add(did: string, cid: string, mimeType: string, size: number): void {
     this.db
@@ -31,9 +38,8 @@ export class BlobIndex {
 
   /** Replaces the blob links of one record (call inside the commit's transaction). */
   linkRecord(did: string, uri: string, blobCids: string[]): void {
-    this.db.prepare('DELETE FROM record_blob WHERE did = ? AND record_uri = ?').run(did, uri)
-    const ins = this.db.prepare('INSERT OR IGNORE INTO record_blob (did, blob_cid, record_uri) VALUES (?, ?, ?)')
-    for (const cid of blobCids) ins.run(did, cid, uri)
+    this.unlinkStmt.run(did, uri)
+    for (const cid of blobCids) this.linkStmt.run(did, cid, uri)
   }
 
   /**

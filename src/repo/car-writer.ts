@@ -33,7 +33,7 @@ export function carBlock(cidBytes: Uint8Array, data: Uint8Array): Uint8Array {
 }
 
 /** A whole CAR in memory, for small sets of blocks (event frames, proofs). */
-export function encodeCar(root: Cid | null, blocks: Iterable<[Cid, Uint8Array]>): Uint8Array {
+export function encodeCar(root: Cid | null, blocks: Iterable<[{ bytes: Uint8Array }, Uint8Array]>): Uint8Array {
   const parts = [carHeader(root)]
   for (const [cid, data] of blocks) parts.push(carBlock(cid.bytes, data))
   return concat(parts)

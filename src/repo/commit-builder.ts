@@ -14,9 +14,11 @@ import { BlockMap, DataDiff, MST, def, ensureV3Commit, signCommit, type CommitDa
 import type { Keypair } from '@atproto/crypto'
 import { TID } from '@atproto/common'
 import { encode as cborEncode } from '@atproto/lex-cbor'
-import type { Cid } from '@atproto/lex-data'
+import { parseCid, type Cid } from '@atproto/lex-data'
 import { cidForBytes, type PreparedWrite } from './prepare-writes.js'
 import type { SqlRepoStorage } from './sql-repo-storage.js'
+import { blockEntriesByString } from './raw-block-map.js'
+import './mst-serialize-memo.js'
 
 /** A repository's current commit and its (partly loaded) tree. */
 export interface RepoHead {
@@ -55,8 +57,18 @@ export async function buildCommit(
   const diff = await DataDiff.of(data, head.data)
   const newBlocks = diff.newMstBlocks
   const removedCids = diff.removedCids
+  // The proof blocks that are not new anyway (usually few): merging whole
+  // proofs with BlockMap.addMap would rebuild a CID object per block.
   const relevantBlocks = new BlockMap()
-  for (const w of writes) relevantBlocks.addMap(await data.getCoveringProof(`${w.collection}/${w.rkey}`))
+  const known = new Set<string>()
+  for (const [cid] of blockEntriesByString(newBlocks)) known.add(cid)
+  for (const w of writes) {
+    for (const [cid, bytes] of blockEntriesByString(await data.getCoveringProof(`${w.collection}/${w.rkey}`))) {
+      if (known.has(cid)) continue
+      known.add(cid)
+      relevantBlocks.set(parseCid(cid), bytes)
+    }
+  }
   const added = leaves.getMany(diff.newLeafCids.toList())
   if (added.missing.length > 0) throw new Error(`commit is missing leaf blocks: ${added.missing.join(', ')}`)
   newBlocks.addMap(added.blocks)
@@ -74,3 +86,4 @@ export async function buildCommit(
     next: { did: head.did, cid: commitCid, commit, data },
   }
 }
+

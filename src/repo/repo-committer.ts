@@ -19,6 +19,7 @@ import type { RecordIndex } from './record-index.js'
 import type { RepoLock } from './repo-lock.js'
 import { SqlRepoStorage, type BlockTables } from './sql-repo-storage.js'
 import { buildCommit, loadHead, type RepoHead } from './commit-builder.js'
+import { blockEntriesByString, cidStringToBytes } from './raw-block-map.js'
 
 export interface WriteResult {
   action: 'create' | 'update' | 'delete'
@@ -188,18 +189,10 @@ export class RepoCommitter {
 export const lockKey = (did: string, scope: string) => (scope ? `${did} ${scope}` : did)
 
 /** The blocks a #commit carries: the new ones plus what proves each op against the new tree. */
-function blockEntries(commit: CommitData): [Cid, Uint8Array][] {
-  const seen = new Set<string>()
-  const out: [Cid, Uint8Array][] = []
-  const add = (bytes: Uint8Array, cid: Cid) => {
-    const k = cid.toString()
-    if (seen.has(k)) return
-    seen.add(k)
-    out.push([cid, bytes])
-  }
-  commit.newBlocks.forEach(add)
-  commit.relevantBlocks.forEach(add)
-  return out
+function blockEntries(commit: CommitData): [{ bytes: Uint8Array }, Uint8Array][] {
+  const out = new Map<string, Uint8Array>(blockEntriesByString(commit.newBlocks))
+  for (const [cid, bytes] of blockEntriesByString(commit.relevantBlocks)) out.set(cid, bytes)
+  return Array.from(out, ([cid, bytes]) => [{ bytes: cidStringToBytes(cid) }, bytes])
 }
 
 function checkSwap(w: PreparedWrite, currentCid: string | null, path: string): void {

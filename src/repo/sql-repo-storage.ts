@@ -9,6 +9,7 @@ import type { Cid } from '@atproto/lex-data'
 import { parseCid } from '@atproto/lex-data'
 import type { Db } from '../db/open-database.js'
 import type { Statement } from 'better-sqlite3'
+import { blockEntriesByString, cidStringToBytes, cidStrings } from './raw-block-map.js'
 
 /** Prepared statements over the block tables, shared by every repository. */
 export class BlockTables {
@@ -42,15 +43,15 @@ export class BlockTables {
 
   /** Writes a commit's blocks and moves the head. Call inside a transaction. */
   applyCommit(did: string, scope: string, commit: CommitData): void {
-    for (const cid of commit.removedCids.toList()) {
-      const s = cid.toString()
-      this.deleteBlockIfUnreferenced.run(did, scope, cid.bytes, did, scope, s)
+    for (const cid of cidStrings(commit.removedCids)) {
+      this.deleteBlockIfUnreferenced.run(did, scope, cidStringToBytes(cid), did, scope, cid)
     }
-    commit.newBlocks.forEach((bytes, cid) => {
-      this.putBlock.run(did, scope, cid.bytes, commit.rev, bytes)
-    })
+    for (const [cid, bytes] of blockEntriesByString(commit.newBlocks)) {
+      this.putBlock.run(did, scope, cidStringToBytes(cid), commit.rev, bytes)
+    }
     this.putRoot.run(did, scope, commit.cid.toString(), commit.rev, new Date().toISOString())
   }
+
 }
 
 export class SqlRepoStorage extends ReadableBlockstore implements RepoStorage {
