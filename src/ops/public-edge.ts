@@ -11,24 +11,15 @@
  * installPublicEdge(app, ctx)
  */
 import type { Hono } from 'hono'
-import { cors } from 'hono/cors'
 import type { AppContext } from '../context.js'
 import { requestObserver } from '../observability/request-observer.js'
 import { routeBodyLimits } from './body-limits.js'
+import { xrpcCors } from './xrpc-cors.js'
 import { publicRateLimits } from './rate-limits.js'
 
 export function installPublicEdge(app: Hono, ctx: AppContext): void {
   app.use('*', requestObserver({ logger: ctx.logger, metrics: ctx.metrics, listener: 'public', trustProxy: ctx.config.trustProxy }))
-  app.use(
-    '/xrpc/*',
-    cors({
-      origin: '*',
-      allowMethods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
-      allowHeaders: ['authorization', 'content-type', 'atproto-accept-labelers', 'atproto-proxy', 'dpop'],
-      exposeHeaders: ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'ratelimit-policy', 'dpop-nonce', 'www-authenticate', 'x-request-id'],
-      maxAge: 86400,
-    }),
-  )
+  app.use('/xrpc/*', xrpcCors())
   app.use('*', routeBodyLimits(ctx.config))
   app.use('/xrpc/*', publicRateLimits(ctx))
   if (ctx.config.metricsPublic) {
