@@ -25,6 +25,7 @@ const USAGE = `hearth-cli [--socket <path>] <command>
   accounts create <handle> [--email E] [--password P]
   accounts show <account>                  account = DID, handle or email
   accounts deactivate <account>
+  accounts takedown <account>
   accounts activate <account>
   accounts delete <account> --yes          deletes the account and all its data
   invites list
@@ -85,7 +86,7 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(await control.text('GET', '/metrics'))
       return
     case 'accounts': {
-      const sub = arg(0, 'list|create|show|deactivate|activate|delete')
+      const sub = arg(0, 'list|create|show|deactivate|takedown|activate|delete')
       if (sub === 'list') {
         const q = new URLSearchParams()
         if (values.limit) q.set('limit', values.limit)
@@ -96,7 +97,7 @@ async function main(argv: string[]): Promise<void> {
         return print(await control.json('POST', '/accounts', { handle: arg(1, 'handle'), email: values.email, password: values.password }))
       }
       if (sub === 'show') return print(await control.json('GET', `/accounts/${account(1)}`))
-      if (sub === 'deactivate' || sub === 'activate') return print(await control.json('POST', `/accounts/${account(1)}/${sub}`))
+      if (sub === 'deactivate' || sub === 'activate' || sub === 'takedown') return print(await control.json('POST', `/accounts/${account(1)}/${sub}`))
       if (sub === 'delete') {
         if (!values.yes) throw new UsageError('accounts delete removes the account and all its data for good: add --yes')
         const found = await control.json<{ did: string }>('GET', `/accounts/${account(1)}`)

@@ -1,6 +1,6 @@
 /**
  * Accounts, for the operator: list, create (whatever the registration
- * policy), show, deactivate, activate, delete.
+ * policy), show, deactivate, take down, activate, delete.
  */
 import { controlRoute } from '../control-route.js'
 import { accountNamed, jsonBody, optionalString } from '../control-input.js'
@@ -56,6 +56,16 @@ export const accountRoutes = [
     handler(c, ctx) {
       const account = accountNamed(ctx, c.req.param('account'))
       if (account.status !== 'deactivated') ctx.accountService.setStatus(account.did, 'deactivated')
+      return c.json(view(ctx.accounts.get(account.did)!))
+    },
+  }),
+  controlRoute({
+    method: 'POST',
+    path: '/accounts/:account/takedown',
+    description: 'Take an account down: its repo is no longer served, its sessions stop (relays hear #account takendown)',
+    handler(c, ctx) {
+      const account = accountNamed(ctx, c.req.param('account'))
+      if (account.status !== 'takendown') ctx.accountService.setStatus(account.did, 'takendown')
       return c.json(view(ctx.accounts.get(account.did)!))
     },
   }),
