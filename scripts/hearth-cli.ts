@@ -26,6 +26,7 @@ const USAGE = `hearth-cli [--socket <path>] <command>
   accounts show <account>                  account = DID, handle or email
   accounts deactivate <account>
   accounts takedown <account>
+  accounts rotate-key <account>
   accounts activate <account>
   accounts delete <account> --yes          deletes the account and all its data
   invites list
@@ -86,7 +87,7 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(await control.text('GET', '/metrics'))
       return
     case 'accounts': {
-      const sub = arg(0, 'list|create|show|deactivate|takedown|activate|delete')
+      const sub = arg(0, 'list|create|show|deactivate|takedown|activate|rotate-key|delete')
       if (sub === 'list') {
         const q = new URLSearchParams()
         if (values.limit) q.set('limit', values.limit)
@@ -97,7 +98,9 @@ async function main(argv: string[]): Promise<void> {
         return print(await control.json('POST', '/accounts', { handle: arg(1, 'handle'), email: values.email, password: values.password }))
       }
       if (sub === 'show') return print(await control.json('GET', `/accounts/${account(1)}`))
-      if (sub === 'deactivate' || sub === 'activate' || sub === 'takedown') return print(await control.json('POST', `/accounts/${account(1)}/${sub}`))
+      if (sub === 'deactivate' || sub === 'activate' || sub === 'takedown' || sub === 'rotate-key') {
+        return print(await control.json('POST', `/accounts/${account(1)}/${sub}`))
+      }
       if (sub === 'delete') {
         if (!values.yes) throw new UsageError('accounts delete removes the account and all its data for good: add --yes')
         const found = await control.json<{ did: string }>('GET', `/accounts/${account(1)}`)

@@ -129,6 +129,33 @@ export class AccountService {
     return handle
   }
 
+  /**
+   * Replaces the account's signing key: the DID document names the new key
+   * first (a PLC update), then the repo is re-signed with it, and relays hear
+   * #identity and #sync in the transaction that stores the new sealed key.
+   * Should the server stop between the two steps, the document already names
+   * the new key and calling this again finishes the job.
+   */
+  async rotateSigningKey(did: string): Promise<{ signingKey: string; rev: string }> {
+    const { accounts, vault, plc, committer, eventLog } = this.deps
+    const account = accounts.get(did)
+    if (!account) throw invalidRequest('Account not found', 'AccountNotFound')
+    const keypair = await Secp256k1Keypair.create({ exportable: true })
+    try {
+      await plc.updateSigningKey(did, keypair.did())
+    } catch (err) {
+      throw new XrpcError(502, 'UpstreamFailure', `The PLC directory refused the key update: ${(err as Error).message}`)
+    }
+    const sealed = vault.seal(did, await keypair.export())
+    const { rev } = await committer.resign(did, keypair, () => {
+      accounts.setSigningKey(did, sealed)
+      // Forgotten under the repo's lock: the next write must not sign with the old key.
+      vault.forget(did)
+      eventLog.appendIdentity(did, account.handle)
+    })
+    return { signingKey: keypair.did(), rev }
+  }
+
   /** Sets the status and writes the #account event with it. */
   setStatus(did: string, status: 'active' | 'deactivated' | 'takendown'): void {
     const { accounts, eventLog } = this.deps

@@ -109,6 +109,11 @@ export class AccountStore {
     this.db.prepare('UPDATE account SET status = ?, status_changed_at = ? WHERE did = ?').run(status, new Date().toISOString(), did)
   }
 
+  setSigningKey(did: string, sealed: Buffer): void {
+    this.cache.delete(did)
+    this.db.prepare('UPDATE account SET signing_key_enc = ? WHERE did = ?').run(sealed, did)
+  }
+
   setPasswordHash(did: string, hash: string): void {
     this.cache.delete(did)
     this.db.prepare('UPDATE account SET password_hash = ? WHERE did = ?').run(hash, did)

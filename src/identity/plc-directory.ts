@@ -45,6 +45,11 @@ export class PlcDirectory {
     await this.client.updateHandle(did, this.rotationKey as never, handle)
   }
 
+  /** Names a new `#atproto` signing key in the DID document. */
+  async updateSigningKey(did: string, signingKeyDid: string): Promise<void> {
+    await this.client.updateAtprotoKey(did, this.rotationKey as never, signingKeyDid)
+  }
+
   async getDocumentData(did: string) {
     return this.client.getDocumentData(did)
   }

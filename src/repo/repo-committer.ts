@@ -8,6 +8,7 @@
  * const { commit, results } = await committer.applyWrites(did, [prepareWrite(req, validator)])
  */
 import { Repo, type CommitData } from '@atproto/repo'
+import { TID } from '@atproto/common'
 import type { Keypair } from '@atproto/crypto'
 import { parseCid, type Cid } from '@atproto/lex-data'
 import { XrpcError, invalidRequest } from '../xrpc/xrpc-error.js'
@@ -97,6 +98,29 @@ export class RepoCommitter {
         )
       })
       return commit
+    })
+  }
+
+  /**
+   * Re-signs the public repo's current tree with `keypair` under a new rev:
+   * the commit chain starts over (a #sync, not a #commit), as after a change
+   * of signing key. `alsoInTransaction` writes what must land with it.
+   */
+  async resign(did: string, keypair: Keypair, alsoInTransaction: () => void): Promise<{ cid: string; rev: string }> {
+    const { tables, eventLog, lock } = this.deps
+    return lock.run(lockKey(did, ''), async () => {
+      const storage = new SqlRepoStorage(tables, did, '')
+      const root = await storage.getRoot()
+      if (!root) throw new XrpcError(400, 'RepoNotFound', `No repository for ${did}`)
+      const repo = await Repo.load(storage, root)
+      const commit = await repo.formatResignCommit(TID.nextStr(repo.commit.rev), keypair)
+      eventLog.transaction(() => {
+        alsoInTransaction()
+        tables.applyCommit(did, '', commit)
+        eventLog.appendSync(did, encodeCar(commit.cid, blockEntries(commit)), commit.rev)
+      })
+      this.forget(did)
+      return { cid: commit.cid.toString(), rev: commit.rev }
     })
   }
 

@@ -125,4 +125,19 @@ describe('the firehose as a relay verifies it', () => {
     const creates = received.filter((e) => e.event === 'create' && e.did === alice.did)
     expect(creates.map((e) => (e as { record: { text?: string } }).record.text)).toEqual(['one', 'two', 'b1', undefined, 'back again'])
   })
+
+  it('follows a signing-key rotation: #identity, #sync, then commits that verify with the new key', async () => {
+    const { ControlClient } = await import('../../src/control/control-client.js')
+    const carol = await server.createAccount('carol')
+    const repo = carol.agent.com.atproto.repo
+    await repo.createRecord({ repo: carol.did, collection: 'app.bsky.feed.post', record: post('old key') })
+    const rotated = await new ControlClient(server.pds.controlSocket!).json<{ rev: string }>('POST', `/accounts/${carol.did}/rotate-key`)
+    await repo.createRecord({ repo: carol.did, collection: 'app.bsky.feed.post', record: post('new key') })
+    const lastSeq = server.pds.ctx.eventLog.lastSeq()
+    await eventually(() => received.length > 0 && received[received.length - 1].seq === lastSeq, 'the Firehose to reach the last seq')
+    expect(errors).toEqual([])
+    const carolEvents = received.filter((e) => e.did === carol.did).map((e) => (e.event === 'create' ? `create ${(e as { record: { text?: string } }).record.text}` : e.event))
+    expect(carolEvents).toEqual(['identity', 'account', 'create old key', 'identity', 'sync', 'create new key'])
+    expect((received.find((e) => e.did === carol.did && e.event === 'sync') as { rev: string }).rev).toBe(rotated.rev)
+  })
 })

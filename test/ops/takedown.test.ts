@@ -50,3 +50,44 @@ describe('takedown', () => {
     expect(repo.data.length).toBeGreaterThan(0)
   })
 })
+
+describe('signing key rotation', () => {
+  it('names the new key in the DID document, re-signs the repo (#identity then #sync), and later writes verify with it', async () => {
+    const { IdResolver } = await import('@atproto/identity')
+    const { verifyRepoCar } = await import('@atproto/repo')
+    const bob = await server.createAccount('rotating')
+    await bob.agent.com.atproto.repo.createRecord({
+      repo: bob.did,
+      collection: 'app.bsky.feed.post',
+      record: { $type: 'app.bsky.feed.post', text: 'one', createdAt: new Date().toISOString() },
+    })
+    const resolver = new IdResolver({ plcUrl: server.plcUrl })
+    const oldKey = await resolver.did.resolveAtprotoKey(bob.did, true)
+    const before = server.pds.ctx.eventLog.lastSeq()
+
+    const rotated = await control.json<{ signingKey: string; rev: string }>('POST', `/accounts/${bob.did}/rotate-key`)
+    const newKey = await resolver.did.resolveAtprotoKey(bob.did, true)
+    expect(newKey).toBe(rotated.signingKey)
+    expect(newKey).not.toBe(oldKey)
+
+    const events = server.pds.ctx.db
+      .prepare('SELECT event_type, frame FROM repo_seq WHERE did = ? AND seq > ? ORDER BY seq')
+      .all(bob.did, before) as { event_type: string; frame: Uint8Array }[]
+    expect(events.map((e) => e.event_type)).toEqual(['#identity', '#sync'])
+    expect(([...decodeAll(events[1].frame)][1] as { rev: string }).rev).toBe(rotated.rev)
+
+    const car = (await server.agent().com.atproto.sync.getRepo({ did: bob.did })).data
+    const verified = await verifyRepoCar(car, bob.did, newKey)
+    expect(verified.commit.rev).toBe(rotated.rev)
+    await expect(verifyRepoCar(car, bob.did, oldKey)).rejects.toThrow()
+
+    // Writes go on, signed with the new key.
+    await bob.agent.com.atproto.repo.createRecord({
+      repo: bob.did,
+      collection: 'app.bsky.feed.post',
+      record: { $type: 'app.bsky.feed.post', text: 'two', createdAt: new Date().toISOString() },
+    })
+    const after = await verifyRepoCar((await server.agent().com.atproto.sync.getRepo({ did: bob.did })).data, bob.did, newKey)
+    expect(after.creates.length).toBe(2)
+  })
+})

@@ -7,6 +7,7 @@ import { accountNamed, jsonBody, optionalString } from '../control-input.js'
 import type { Account } from '../../account/account-store.js'
 import { invalidRequest } from '../../xrpc/xrpc-error.js'
 import { AccountRemoval } from '../../ops/account-removal.js'
+import { didDocFor } from '../../identity/did-documents.js'
 
 const view = (a: Account) => ({ did: a.did, handle: a.handle, email: a.email, status: a.status, createdAt: a.createdAt })
 
@@ -67,6 +68,17 @@ export const accountRoutes = [
       const account = accountNamed(ctx, c.req.param('account'))
       if (account.status !== 'takendown') ctx.accountService.setStatus(account.did, 'takendown')
       return c.json(view(ctx.accounts.get(account.did)!))
+    },
+  }),
+  controlRoute({
+    method: 'POST',
+    path: '/accounts/:account/rotate-key',
+    description: 'Give an account a new signing key: the DID document names it, the repo is re-signed (#identity, #sync)',
+    async handler(c, ctx) {
+      const account = accountNamed(ctx, c.req.param('account'))
+      const rotated = await ctx.accountService.rotateSigningKey(account.did)
+      await didDocFor(ctx, account.did, true)
+      return c.json({ ...view(ctx.accounts.get(account.did)!), ...rotated })
     },
   }),
   controlRoute({
