@@ -22,7 +22,7 @@ import { RequestAuth } from './auth/request-auth.js'
 import { EventLog } from './sequencer/event-log.js'
 import { FirehoseFanout } from './sequencer/firehose-fanout.js'
 import { BlockTables } from './repo/sql-repo-storage.js'
-import { RecordIndex } from './repo/record-index.js'
+import { RecordIndex, fillMissingBlockCids } from './repo/record-index.js'
 import { RepoLock } from './repo/repo-lock.js'
 import { RepoCommitter } from './repo/repo-committer.js'
 import { RepoReader } from './repo/repo-reader.js'
@@ -85,6 +85,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   fs.chmodSync(config.dataDir, 0o700)
   const secrets = loadSecrets(config)
   const db = openDatabase(path.join(config.dataDir, 'hearth.sqlite'), { synchronous: config.dbSynchronous })
+  fillMissingBlockCids(db)
   const walCheckpointer = startWalCheckpointer(db)
   hooks.onDatabaseOpen?.()
   const lexicons = loadLexicons()

@@ -4,12 +4,36 @@
  * from walking the MST.
  */
 import type { Db } from '../db/open-database.js'
+import { cidStringToBytes } from './raw-block-map.js'
 
 export interface IndexedRecord {
   collection: string
   rkey: string
   cid: string
   rev: string
+}
+
+/** A record's index entry with its block (DAG-CBOR bytes). */
+export interface IndexedRecordWithContent extends IndexedRecord {
+  content: Buffer
+}
+
+const WITH_CONTENT = `SELECT r.collection, r.rkey, r.cid, r.rev, b.content FROM record r
+  JOIN repo_block b ON b.did = r.did AND b.scope = r.scope AND b.cid = r.block_cid`
+
+/**
+ * Fills `block_cid` for rows written before migration 0005 (it holds the
+ * binary form of `cid`, which SQL cannot compute from base32). Runs at start;
+ * a no-op once every row has it.
+ */
+export function fillMissingBlockCids(db: Db): number {
+  type Row = { did: string; scope: string; collection: string; rkey: string; cid: string }
+  const rows = db.prepare('SELECT did, scope, collection, rkey, cid FROM record WHERE block_cid IS NULL').all() as Row[]
+  const set = db.prepare('UPDATE record SET block_cid = ? WHERE did = ? AND scope = ? AND collection = ? AND rkey = ?')
+  db.transaction(() => {
+    for (const r of rows) set.run(cidStringToBytes(r.cid), r.did, r.scope, r.collection, r.rkey)
+  })()
+  return rows.length
 }
 
 export class RecordIndex {
@@ -19,14 +43,18 @@ export class RecordIndex {
   private listAsc
   private listDesc
   private collectionsStmt
+  private getContentStmt
+  private listContentAsc
+  private listContentDesc
 
   constructor(private db: Db) {
     this.getStmt = db.prepare<[string, string, string, string], { cid: string; rev: string }>(
       'SELECT cid, rev FROM record WHERE did = ? AND scope = ? AND collection = ? AND rkey = ?',
     )
     this.putStmt = db.prepare(
-      `INSERT INTO record (did, scope, collection, rkey, cid, rev, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (did, scope, collection, rkey) DO UPDATE SET cid = excluded.cid, rev = excluded.rev, indexed_at = excluded.indexed_at`,
+      `INSERT INTO record (did, scope, collection, rkey, cid, block_cid, rev, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (did, scope, collection, rkey) DO UPDATE SET
+         cid = excluded.cid, block_cid = excluded.block_cid, rev = excluded.rev, indexed_at = excluded.indexed_at`,
     )
     this.delStmt = db.prepare('DELETE FROM record WHERE did = ? AND scope = ? AND collection = ? AND rkey = ?')
     // Record keys sort as strings; listRecords pages newest-first by default
@@ -39,9 +67,30 @@ export class RecordIndex {
       `SELECT collection, rkey, cid, rev FROM record
        WHERE did = ? AND scope = ? AND collection = ? AND rkey > ? ORDER BY rkey ASC LIMIT ?`,
     )
+    this.getContentStmt = db.prepare<[string, string, string, string], IndexedRecordWithContent>(
+      `${WITH_CONTENT} WHERE r.did = ? AND r.scope = ? AND r.collection = ? AND r.rkey = ?`,
+    )
+    this.listContentDesc = db.prepare<[string, string, string, string, number], IndexedRecordWithContent>(
+      `${WITH_CONTENT} WHERE r.did = ? AND r.scope = ? AND r.collection = ? AND r.rkey < ? ORDER BY r.rkey DESC LIMIT ?`,
+    )
+    this.listContentAsc = db.prepare<[string, string, string, string, number], IndexedRecordWithContent>(
+      `${WITH_CONTENT} WHERE r.did = ? AND r.scope = ? AND r.collection = ? AND r.rkey > ? ORDER BY r.rkey ASC LIMIT ?`,
+    )
     this.collectionsStmt = db.prepare<[string, string], { collection: string; count: number }>(
       'SELECT collection, COUNT(*) AS count FROM record WHERE did = ? AND scope = ? GROUP BY collection ORDER BY collection',
     )
+  }
+
+  /** The record with its block, in one query. */
+  getWithContent(did: string, scope: string, collection: string, rkey: string): IndexedRecordWithContent | null {
+    return this.getContentStmt.get(did, scope, collection, rkey) ?? null
+  }
+
+  /** A page of records with their blocks, in one query (order as in list()). */
+  listWithContent(did: string, scope: string, collection: string, opts: { limit: number; cursor?: string; reverse?: boolean }): IndexedRecordWithContent[] {
+    return opts.reverse
+      ? this.listContentAsc.all(did, scope, collection, opts.cursor ?? '', opts.limit)
+      : this.listContentDesc.all(did, scope, collection, opts.cursor ?? '\uffff', opts.limit)
   }
 
   get(did: string, scope: string, collection: string, rkey: string): { cid: string; rev: string } | null {
@@ -49,7 +98,7 @@ export class RecordIndex {
   }
 
   put(did: string, scope: string, collection: string, rkey: string, cid: string, rev: string): void {
-    this.putStmt.run(did, scope, collection, rkey, cid, rev, new Date().toISOString())
+    this.putStmt.run(did, scope, collection, rkey, cid, cidStringToBytes(cid), rev, new Date().toISOString())
   }
 
   delete(did: string, scope: string, collection: string, rkey: string): void {

@@ -38,19 +38,17 @@ export class RepoReader {
 
   /** The record's value as data-model JSON, or null. */
   getRecord(did: string, collection: string, rkey: string, cid?: string, scope = ''): RecordView | null {
-    const entry = this.records.get(did, scope, collection, rkey)
+    const entry = this.records.getWithContent(did, scope, collection, rkey)
     if (!entry || (cid && entry.cid !== cid)) return null
-    const value = this.recordJson(did, scope, entry.cid)
-    if (value === null) return null
-    return { uri: `at://${did}/${collection}/${rkey}`, cid: entry.cid, value }
+    return { uri: `at://${did}/${collection}/${rkey}`, cid: entry.cid, value: recordJson(entry.content) }
   }
 
   listRecords(did: string, collection: string, opts: { limit: number; cursor?: string; reverse?: boolean }, scope = '') {
-    const rows = this.records.list(did, scope, collection, opts)
+    const rows = this.records.listWithContent(did, scope, collection, opts)
     const records = rows.map((r) => ({
       uri: `at://${did}/${collection}/${r.rkey}`,
       cid: r.cid,
-      value: this.recordJson(did, scope, r.cid),
+      value: recordJson(r.content),
     }))
     return { records, cursor: rows.length === opts.limit ? rows[rows.length - 1].rkey : undefined }
   }
@@ -132,9 +130,9 @@ export class RepoReader {
       cancel: finish,
     })
   }
+}
 
-  private recordJson(did: string, scope: string, cid: string): unknown {
-    const row = this.tables.getBlock.get(did, scope, parseCid(cid).bytes)
-    return row ? lexToJson(cborToLexRecord(row.content) as never) : null
-  }
+/** A record block as data-model JSON. */
+function recordJson(content: Uint8Array): unknown {
+  return lexToJson(cborToLexRecord(content) as never)
 }

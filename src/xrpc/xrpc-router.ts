@@ -83,10 +83,10 @@ export function xrpcErrorResponse(c: Context, err: unknown, ctx: AppContext): Re
 /** Query strings arrive as text: turn each into the lexicon's type, then validate. */
 function readParams(c: Context, nsid: string, def: LexXrpcQuery | LexXrpcProcedure | undefined, lexicons: Lexicons) {
   const props = def?.parameters?.properties ?? {}
-  const url = new URL(c.req.url)
+  const query = c.req.queries()
   const out: Record<string, unknown> = {}
   for (const [name, prop] of Object.entries(props)) {
-    const values = url.searchParams.getAll(name)
+    const values = query[name] ?? []
     if (values.length === 0) continue
     if (prop.type === 'array') out[name] = values.map((v) => convertScalar(name, prop.items.type, v))
     else out[name] = convertScalar(name, prop.type, values[0])
