@@ -203,7 +203,8 @@ async function spawnHearth(plcUrl: string): Promise<{ child: ChildProcess; dataD
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-'))
   const port = 20000 + Math.floor(Math.random() * 20000)
   const url = `http://localhost:${port}`
-  const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
+  // The flags `npm start` uses (package.json): a 4 MiB young generation keeps peak RSS ~30 MiB lower at no measured cost.
+  const child = spawn(process.execPath, ['--enable-source-maps', '--max-semi-space-size=4', path.join(root, 'dist/src/main.js')], {
     cwd: root,
     env: {
       ...process.env,
