@@ -1,6 +1,7 @@
 /**
- * Reads the shared AT Protocol interop vectors (../shared/interop, or
- * HEARTH_INTEROP_DIR). Text files hold one case per line; `#` lines and empty
+ * Reads the shared AT Protocol interop vectors: HEARTH_INTEROP_DIR, else
+ * ../shared/interop beside the checkout, else this machine's /work/shared/interop
+ * (where a clone made elsewhere, as CI's is, finds them). Text files hold one case per line; `#` lines and empty
  * lines are skipped, and lines are NOT trimmed: a leading or trailing space is
  * itself an invalid case.
  */
@@ -10,7 +11,10 @@ import { fileURLToPath } from 'node:url'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 
-export const interopDir = process.env.HEARTH_INTEROP_DIR ?? path.resolve(here, '../../../shared/interop')
+const candidates = [process.env.HEARTH_INTEROP_DIR, path.resolve(here, '../../../shared/interop'), '/work/shared/interop']
+const found = candidates.find((dir) => dir && fs.existsSync(path.join(dir, 'syntax')))
+if (!found) throw new Error(`AT Protocol interop vectors not found (looked in ${candidates.filter(Boolean).join(', ')}): set HEARTH_INTEROP_DIR`)
+export const interopDir: string = found
 
 /** The cases of a text vector file, e.g. `lines('syntax/handle_syntax_valid.txt')`. */
 export function lines(file: string): string[] {
