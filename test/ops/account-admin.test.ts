@@ -1,7 +1,7 @@
 /**
- * Takedown through the control socket: the repo stops being served, the
+ * Account administration through the control socket: takedown (the repo stops being served, the
  * account's sessions stop, relays hear #account with status takendown, and
- * activation brings it back.
+ * activation brings it back) and signing-key rotation (a #sync that verifies).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeAll } from '@atproto/lex-cbor'
