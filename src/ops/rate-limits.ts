@@ -193,7 +193,9 @@ export function publicRateLimits(ctx: AppContext): MiddlewareHandler {
         const did = await accessDid(ctx, c.req.header('authorization'))
         // No valid token: the router answers 401 without touching anything.
         if (!did) return next()
-        const points = WRITE_METHODS[nsid](await peekJson(c.req.raw, ctx.config.maxJsonBodyBytes))
+        // Only applyWrites needs its body read to be priced; peeking costs a copy of the request.
+        const body = nsid === 'com.atproto.repo.applyWrites' ? await peekJson(c.req.raw, ctx.config.maxJsonBodyBytes) : null
+        const points = WRITE_METHODS[nsid](body)
         state = limits.take(limits.writeCharges(did, ip), points)
       } else {
         const charges: Charge[] = ip !== 'unknown' ? [{ limiter: limits.sessionsPerIp, key: ip }] : []
