@@ -13,18 +13,15 @@
  * reported are frames delivered per second and the time from sending an
  * ingest request to each subscriber holding its commit.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { WebSocket } from 'ws'
 import * as plc from '@did-plc/lib'
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { decodeAll } from '@atproto/lex-cbor'
 import { startEmbeddedPlc } from '../src/identity/embedded-plc.js'
 import { ControlClient } from '../src/control/control-client.js'
+import { peakRssMiB, spawnHearth } from './bench-server.js'
 
 interface Options {
   subscribers: number
@@ -211,50 +208,6 @@ async function serviceJwt(keypair: Secp256k1Keypair, iss: string, aud: string, l
   const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
   const input = `${b64({ typ: 'JWT', alg: 'ES256K' })}.${b64({ iss, aud, lxm, iat: now, exp: now + 120, jti: crypto.randomBytes(16).toString('hex') })}`
   return `${input}.${Buffer.from(await keypair.sign(Buffer.from(input))).toString('base64url')}`
-}
-
-function peakRssMiB(pid: number): number | null {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return m ? round(Number(m[1]) / 1024) : null
-  } catch {
-    return null
-  }
-}
-
-/** Builds and starts Hearth as `npm start` runs it, with a temp data folder, open registration and no rate limits. */
-async function spawnHearth(plcUrl: string): Promise<{ child: ChildProcess; dataDir: string; url: string; controlSocket: string }> {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-  execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' })
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-scopes-'))
-  const port = 20000 + Math.floor(Math.random() * 20000)
-  const url = `http://localhost:${port}`
-  const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      HEARTH_PORT: String(port),
-      HEARTH_HOST: '127.0.0.1',
-      HEARTH_DATA_DIR: dataDir,
-      HEARTH_PUBLIC_URL: url,
-      HEARTH_PLC_URL: plcUrl,
-      HEARTH_REGISTRATION: 'open',
-      HEARTH_RATE_LIMITS: 'off',
-      HEARTH_LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-  for (let i = 0; i < 200; i++) {
-    try {
-      const res = await fetch(`${url}/xrpc/_health`)
-      if (res.ok) return { child, dataDir, url, controlSocket: path.join(dataDir, 'control.sock') }
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  child.kill('SIGKILL')
-  throw new Error('Hearth did not come up within 20 s')
 }
 
 main().catch((err) => {

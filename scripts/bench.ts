@@ -8,14 +8,13 @@
  * Works against any PDS (the reference one included), so figures can be
  * taken side by side on the same machine.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { execFileSync } from 'node:child_process'
 import { AtpAgent } from '@atproto/api'
 import { startEmbeddedPlc, type EmbeddedPlc } from '../src/identity/embedded-plc.js'
+import { peakRssMiB, spawnHearth } from './bench-server.js'
 
 interface Options {
   url: string
@@ -184,52 +183,6 @@ async function run(opts: Options, child: ChildProcess | null) {
     firehose,
     ...(child ? { serverPeakRssMiB: peakRssMiB(child.pid!) } : {}),
   }
-}
-
-/** VmHWM: the process's peak resident set size, from /proc (Linux). */
-function peakRssMiB(pid: number): number | null {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return m ? round(Number(m[1]) / 1024) : null
-  } catch {
-    return null
-  }
-}
-
-/** Builds and starts Hearth as `npm start` runs it, with a temp data dir, open registration and no rate limits. */
-async function spawnHearth(plcUrl: string): Promise<{ child: ChildProcess; dataDir: string; url: string }> {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-  execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' })
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-'))
-  const port = 20000 + Math.floor(Math.random() * 20000)
-  const url = `http://localhost:${port}`
-  // The flags `npm start` uses (package.json): a 4 MiB young generation keeps peak RSS ~30 MiB lower at no measured cost.
-  const child = spawn(process.execPath, ['--enable-source-maps', '--max-semi-space-size=4', path.join(root, 'dist/src/main.js')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      HEARTH_PORT: String(port),
-      HEARTH_HOST: '127.0.0.1',
-      HEARTH_DATA_DIR: dataDir,
-      HEARTH_PUBLIC_URL: url,
-      HEARTH_PLC_URL: plcUrl,
-      HEARTH_REGISTRATION: 'open',
-      HEARTH_RATE_LIMITS: 'off',
-      HEARTH_LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-  for (let i = 0; i < 200; i++) {
-    try {
-      const res = await fetch(`${url}/xrpc/_health`)
-      if (res.ok) return { child, dataDir, url }
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  child.kill('SIGKILL')
-  throw new Error('Hearth did not come up within 20 s')
 }
 
 main().catch((err) => {

@@ -11,6 +11,20 @@ import { didDocFor } from '../../identity/did-documents.js'
 
 const view = (a: Account) => ({ did: a.did, handle: a.handle, email: a.email, status: a.status, createdAt: a.createdAt })
 
+/** A route that moves an account to `status` (no event when it is there already). */
+function statusRoute(path: string, status: 'active' | 'deactivated' | 'takendown', description: string) {
+  return controlRoute({
+    method: 'POST',
+    path,
+    description,
+    handler(c, ctx) {
+      const account = accountNamed(ctx, c.req.param('account'))
+      if (account.status !== status) ctx.accountService.setStatus(account.did, status)
+      return c.json(view(ctx.accounts.get(account.did)!))
+    },
+  })
+}
+
 export const accountRoutes = [
   controlRoute({
     method: 'GET',
@@ -50,26 +64,8 @@ export const accountRoutes = [
       return c.json({ ...view(account), head: ctx.repoReader.head(account.did), collections: ctx.repoReader.collections(account.did) })
     },
   }),
-  controlRoute({
-    method: 'POST',
-    path: '/accounts/:account/deactivate',
-    description: 'Deactivate an account (relays hear #account active=false)',
-    handler(c, ctx) {
-      const account = accountNamed(ctx, c.req.param('account'))
-      if (account.status !== 'deactivated') ctx.accountService.setStatus(account.did, 'deactivated')
-      return c.json(view(ctx.accounts.get(account.did)!))
-    },
-  }),
-  controlRoute({
-    method: 'POST',
-    path: '/accounts/:account/takedown',
-    description: 'Take an account down: its repo is no longer served, its sessions stop (relays hear #account takendown)',
-    handler(c, ctx) {
-      const account = accountNamed(ctx, c.req.param('account'))
-      if (account.status !== 'takendown') ctx.accountService.setStatus(account.did, 'takendown')
-      return c.json(view(ctx.accounts.get(account.did)!))
-    },
-  }),
+  statusRoute('/accounts/:account/deactivate', 'deactivated', 'Deactivate an account (relays hear #account active=false)'),
+  statusRoute('/accounts/:account/takedown', 'takendown', 'Take an account down: its repo is no longer served, its sessions stop (relays hear #account takendown)'),
   controlRoute({
     method: 'POST',
     path: '/accounts/:account/rotate-key',
@@ -81,16 +77,7 @@ export const accountRoutes = [
       return c.json({ ...view(ctx.accounts.get(account.did)!), ...rotated })
     },
   }),
-  controlRoute({
-    method: 'POST',
-    path: '/accounts/:account/activate',
-    description: 'Activate a deactivated or taken-down account',
-    handler(c, ctx) {
-      const account = accountNamed(ctx, c.req.param('account'))
-      if (account.status !== 'active') ctx.accountService.setStatus(account.did, 'active')
-      return c.json(view(ctx.accounts.get(account.did)!))
-    },
-  }),
+  statusRoute('/accounts/:account/activate', 'active', 'Activate a deactivated or taken-down account'),
   controlRoute({
     method: 'DELETE',
     path: '/accounts/:account',
