@@ -10,6 +10,8 @@ import { MST, MemoryBlockstore, def, readCarWithRoot, verifyCommitSig } from '@a
 import type { IdResolver } from '@atproto/identity'
 
 export interface Frame {
+  /** The frame as received, for byte-level searches. */
+  raw: Buffer
   op: number
   t?: string
   body: Record<string, any>
@@ -23,7 +25,7 @@ export class StreamReader {
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => {
       const [header, body] = [...decodeAll(new Uint8Array(data))] as [{ op: number; t?: string }, Record<string, any>]
-      this.frames.push({ op: header.op, t: header.t, body })
+      this.frames.push({ raw: Buffer.from(data), op: header.op, t: header.t, body })
       for (const w of this.waiters) w()
     })
     this.closed = new Promise((resolve) => {
@@ -41,16 +43,31 @@ export class StreamReader {
    * a subscriber that never reads.
    */
   static async open(serviceUrl: string, params: { cursor?: number | string; paused?: boolean } = {}): Promise<StreamReader> {
-    const url = new URL('/xrpc/com.atproto.sync.subscribeRepos', serviceUrl.replace(/^http/, 'ws'))
-    if (params.cursor !== undefined) url.searchParams.set('cursor', String(params.cursor))
-    const ws = new WebSocket(url)
-    if (params.paused) ws.once('upgrade', (res) => res.socket.pause())
+    const query: Record<string, string> = params.cursor !== undefined ? { cursor: String(params.cursor) } : {}
+    return StreamReader.connect(serviceUrl, '/xrpc/com.atproto.sync.subscribeRepos', { query, paused: params.paused })
+  }
+
+  /** Opens any subscription endpoint of the server with these query parameters and headers. */
+  static async connect(
+    serviceUrl: string,
+    path: string,
+    opts: { query?: Record<string, string>; headers?: Record<string, string>; paused?: boolean } = {},
+  ): Promise<StreamReader> {
+    const url = new URL(path, serviceUrl.replace(/^http/, 'ws'))
+    for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v)
+    const ws = new WebSocket(url, { headers: opts.headers ?? {} })
+    if (opts.paused) ws.once('upgrade', (res) => res.socket.pause())
     const reader = new StreamReader(ws)
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve())
       ws.once('error', reject)
     })
     return reader
+  }
+
+  /** The #commit frames received so far. */
+  commits(): Frame[] {
+    return this.frames.filter((f) => f.op === 1 && f.t === '#commit')
   }
 
   /** The seqs of the event frames received so far. */

@@ -21,7 +21,7 @@ import { startTestServer, type TestAccount, type TestServer } from '../helpers/t
 import { launchChromium, screenshot } from '../web/chromium.js'
 import { TestApp, serviceDid } from './test-app.js'
 import { ingest, ownerCall } from './owner.js'
-import { ScopeCommitVerifier, ScopeStreamReader, scopeOf } from './scope-stream-reader.js'
+import { ScopeCommitVerifier, openScopeStream, scopeOf } from './scope-stream-reader.js'
 
 let server: TestServer
 let browser: Browser
@@ -150,7 +150,7 @@ describe('the scoped firehose', () => {
     expect((await ownerCall(server.url, bob, 'dev.hearth.grant.create', { body: { grantee: app.did, scopes: [PROFILE] } })).status).toBe(200)
     const verifier = new ScopeCommitVerifier(idResolver)
     const token = await app.token({ aud: await serverDid(), lxm: 'dev.hearth.scope.subscribe' })
-    const stream = await ScopeStreamReader.open(server.url, token, { cursor: 0, inQuery: true })
+    const stream = await openScopeStream(server.url, token, { cursor: 0, inQuery: true })
     const seen = new Map<string, unknown>()
     let checked = 0
     const verifyNew = async () => {
@@ -199,7 +199,7 @@ describe('the scoped firehose', () => {
     stream.close()
 
     // A new connection (token in the header this time) replays only what is still granted: bob's.
-    const again = await ScopeStreamReader.open(server.url, await app.token({ aud: await serverDid(), lxm: 'dev.hearth.scope.subscribe' }), { cursor: 0 })
+    const again = await openScopeStream(server.url, await app.token({ aud: await serverDid(), lxm: 'dev.hearth.scope.subscribe' }), { cursor: 0 })
     await again.until(() => again.frames.some((f) => f.raw.includes('Bob sentinel 2')), 'the second replay')
     expect(new Set(again.commits().map((f) => f.body.repo))).toEqual(new Set([bob.did]))
     again.close()
@@ -214,10 +214,10 @@ describe('the scoped firehose', () => {
       [await app.token({ aud: 'did:web:other.example', lxm: 'dev.hearth.scope.subscribe' }), 'BadJwtAudience'],
     ]
     const used = await app.token({ aud, lxm: 'dev.hearth.scope.subscribe' })
-    ;(await ScopeStreamReader.open(server.url, used)).close()
+    ;(await openScopeStream(server.url, used)).close()
     cases.push([used, 'JwtReplayed'])
     for (const [token, error] of cases) {
-      const stream = await ScopeStreamReader.open(server.url, token, { inQuery: true })
+      const stream = await openScopeStream(server.url, token, { inQuery: true })
       const closed = await stream.closed
       expect(closed.code).toBe(1008)
       expect(stream.frames).toHaveLength(1)

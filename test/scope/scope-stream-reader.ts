@@ -1,84 +1,28 @@
 /**
- * An app following dev.hearth.scope.subscribe: a `ws` client that keeps
- * every frame (raw bytes and decoded header + body), and a verifier that
+ * An app following dev.hearth.scope.subscribe (the firehose tests' StreamReader
+ * on the scoped endpoint), and a verifier that
  * treats each #commit as a relay would: valid against the subscribeRepos
  * #commit lexicon, ops proven against the signed commit with
  * @atproto/sync's parseCommitAuthenticated (the DID document's key), and
  * each scope repository's chain (since, prevData) unbroken.
  */
-import { WebSocket } from 'ws'
-import { decodeAll } from '@atproto/lex-cbor'
 import { schemas } from '@atproto/api'
 import { Lexicons, type LexiconDoc } from '@atproto/lexicon'
 import type { IdResolver } from '@atproto/identity'
 import { parseCommitAuthenticated } from '@atproto/sync'
-import { CommitChainChecker } from '../firehose/stream-reader.js'
+import { CommitChainChecker, StreamReader, type Frame } from '../firehose/stream-reader.js'
 
-export interface ScopeFrame {
-  raw: Buffer
-  op: number
-  t?: string
-  body: Record<string, any>
-}
-
-export class ScopeStreamReader {
-  readonly frames: ScopeFrame[] = []
-  readonly closed: Promise<{ code: number; reason: string }>
-  private waiters = new Set<() => void>()
-
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data: Buffer) => {
-      const [header, body] = [...decodeAll(new Uint8Array(data))] as [{ op: number; t?: string }, Record<string, any>]
-      this.frames.push({ raw: Buffer.from(data), op: header.op, t: header.t, body })
-      for (const w of this.waiters) w()
-    })
-    this.closed = new Promise((resolve) => {
-      ws.on('close', (code, reason) => {
-        resolve({ code, reason: reason.toString() })
-        for (const w of this.waiters) w()
-      })
-    })
-    ws.on('error', () => {})
-  }
-
-  /** Connects with the token in the Authorization header, or (`inQuery`) as the `token` parameter. */
-  static async open(serverUrl: string, token: string | null, opts: { cursor?: number; inQuery?: boolean } = {}): Promise<ScopeStreamReader> {
-    const url = new URL('/xrpc/dev.hearth.scope.subscribe', serverUrl.replace(/^http/, 'ws'))
-    if (opts.cursor !== undefined) url.searchParams.set('cursor', String(opts.cursor))
-    if (token && opts.inQuery) url.searchParams.set('token', token)
-    const ws = new WebSocket(url, { headers: token && !opts.inQuery ? { authorization: `Bearer ${token}` } : {} })
-    const reader = new ScopeStreamReader(ws)
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve())
-      ws.once('error', reject)
-    })
-    return reader
-  }
-
-  commits(): ScopeFrame[] {
-    return this.frames.filter((f) => f.op === 1 && f.t === '#commit')
-  }
-
-  async until(done: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-    if (done()) return
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(check)
-        reject(new Error(`timed out waiting for ${what}; have ${this.frames.length} frames`))
-      }, timeoutMs)
-      const check = () => {
-        if (!done()) return
-        clearTimeout(timer)
-        this.waiters.delete(check)
-        resolve()
-      }
-      this.waiters.add(check)
-    })
-  }
-
-  close(): void {
-    this.ws.close()
-  }
+/** Subscribes to dev.hearth.scope.subscribe with the token in the Authorization header, or (`inQuery`) as the `token` parameter. */
+export function openScopeStream(
+  serverUrl: string,
+  token: string | null,
+  opts: { cursor?: number; inQuery?: boolean } = {},
+): Promise<StreamReader> {
+  const query: Record<string, string> = {}
+  if (opts.cursor !== undefined) query.cursor = String(opts.cursor)
+  if (token && opts.inQuery) query.token = token
+  const headers: Record<string, string> = token && !opts.inQuery ? { authorization: `Bearer ${token}` } : {}
+  return StreamReader.connect(serverUrl, '/xrpc/dev.hearth.scope.subscribe', { query, headers })
 }
 
 /** The scope a #commit belongs to, from its op paths (`<scope>/<rkey>`); null for an op-less first commit. */
@@ -100,7 +44,7 @@ export class ScopeCommitVerifier {
   constructor(private idResolver: IdResolver) {}
 
   /** Verifies one #commit frame; returns its scope (null for a first, empty commit) and the records it created. */
-  async verify(frame: ScopeFrame): Promise<{ scope: string | null; creates: Map<string, unknown> }> {
+  async verify(frame: Frame): Promise<{ scope: string | null; creates: Map<string, unknown> }> {
     const body = frame.body
     this.lexicons.assertValidXrpcMessage('com.atproto.sync.subscribeRepos', { $type: 'com.atproto.sync.subscribeRepos#commit', ...body })
     const scope = scopeOf(body)

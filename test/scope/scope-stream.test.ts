@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestAccount, type TestServer } from '../helpers/test-server.js'
 import { TestApp, serviceDid } from './test-app.js'
 import { ingest, ownerCall } from './owner.js'
-import { ScopeStreamReader, scopeOf } from './scope-stream-reader.js'
+import { openScopeStream, scopeOf } from './scope-stream-reader.js'
+import type { StreamReader } from '../firehose/stream-reader.js'
 import { eventually } from '../firehose/stream-reader.js'
 
 let server: TestServer
@@ -24,14 +25,14 @@ beforeAll(async () => {
 afterAll(() => server?.close({ removeData: true }))
 
 const subscribeToken = async () => app.token({ aud: await serviceDid(server.url), lxm: 'dev.hearth.scope.subscribe' })
-const has = (s: ScopeStreamReader, text: string) => s.frames.some((f) => f.raw.includes(text))
+const has = (s: StreamReader, text: string) => s.frames.some((f) => f.raw.includes(text))
 
 describe('grants changing under an open socket', () => {
   it('a grant made mid-stream starts its scope; one expiring mid-stream stops it', async () => {
     await ingest(server.url, alice, 'fit.steps', { steps: 1 })
     await ingest(server.url, alice, 'fit.sleep', { hours: 7 })
     await ownerCall(server.url, alice, 'dev.hearth.grant.create', { body: { grantee: app.did, scopes: ['fit.sleep'] } })
-    const stream = await ScopeStreamReader.open(server.url, await subscribeToken())
+    const stream = await openScopeStream(server.url, await subscribeToken())
     await eventually(() => server.pds.ctx.firehose.stats().live >= 1, 'the subscription to go live')
 
     await ingest(server.url, alice, 'fit.steps', { steps: 'before grant' })
@@ -57,7 +58,7 @@ describe('grants changing under an open socket', () => {
 
 describe('cursor and transport', () => {
   it('a cursor ahead of the log is FutureCursor; a bad one is InvalidRequest', async () => {
-    const ahead = await ScopeStreamReader.open(server.url, await subscribeToken(), { cursor: server.pds.ctx.eventLog.lastSeq() + 100 })
+    const ahead = await openScopeStream(server.url, await subscribeToken(), { cursor: server.pds.ctx.eventLog.lastSeq() + 100 })
     expect((await ahead.closed).code).toBe(1008)
     expect(ahead.frames[0]).toMatchObject({ op: -1, body: { error: 'FutureCursor' } })
     const url = new URL('/xrpc/dev.hearth.scope.subscribe?cursor=abc', server.url.replace(/^http/, 'ws'))
