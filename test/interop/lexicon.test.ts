@@ -53,20 +53,20 @@ describe('record-data-valid.json through prepareWrite', () => {
 
 /**
  * Vectors Hearth does not meet yet, each a gap of @atproto/lexicon 0.6.2
- * that Hearth inherits (as the reference PDS does). Marked `it.fails` so the
- * suite stays green while the gap stays visible: closing a gap makes its
- * test fail here, and then it belongs in the plain list.
+ * that Hearth inherits (as the reference PDS does). Each is asserted as the
+ * wrong answer it gets today, under a "KNOWN GAP" name, so the suite stays
+ * green, the gap stays visible, and closing it makes exactly that test fail
+ * (then it belongs in the plain list).
  * - a top-level `unknown` def: parseLexiconDoc accepts it.
  * - inline `object` properties (catalog/record.json, procedure.json):
  *   parseLexiconDoc refuses them, so Hearth's own lexicons cannot use them yet.
  */
 const knownGaps = new Set(['defined unknown', 'catalog/record.json', 'catalog/procedure.json'])
-const itUnlessGap = (name: string) => (knownGaps.has(name) ? it.fails : it)
 
 describe('record-data-invalid.json through prepareWrite', () => {
   const cases = json<RecordCase[]>('lexicon/record-data-invalid.json')
   for (const [i, c] of cases.entries()) {
-    itUnlessGap(c.name)(`#${i} ${c.name}: 400 InvalidRecord`, () => {
+    it(`#${i} ${c.name}: 400 InvalidRecord`, () => {
       for (const validate of [true, undefined]) {
         let err: unknown
         try {
@@ -105,15 +105,27 @@ describe("lexicon documents through Hearth's lexicon loader", () => {
   }
 
   for (const file of fs.readdirSync(catalogDir).filter((f) => f.endsWith('.json'))) {
-    itUnlessGap(`catalog/${file}`)(`valid: catalog/${file}`, () => {
-      const doc = JSON.parse(fs.readFileSync(path.join(catalogDir, file), 'utf8'))
-      expect(loadOne(doc).get(doc.id)).toBeDefined()
-    })
+    const doc = JSON.parse(fs.readFileSync(path.join(catalogDir, file), 'utf8'))
+    if (knownGaps.has(`catalog/${file}`)) {
+      it(`KNOWN GAP, refused although valid: catalog/${file}`, () => {
+        expect(() => loadOne(doc)).toThrow(/invalid lexicon/)
+      })
+    } else {
+      it(`valid: catalog/${file}`, () => {
+        expect(loadOne(doc).get(doc.id)).toBeDefined()
+      })
+    }
   }
 
   for (const c of json<{ name: string; lexicon: unknown }[]>('lexicon/lexicon-invalid.json')) {
-    itUnlessGap(c.name)(`invalid: ${c.name}`, () => {
-      expect(() => loadOne(c.lexicon)).toThrow(/invalid lexicon/)
-    })
+    if (knownGaps.has(c.name)) {
+      it(`KNOWN GAP, accepted although invalid: ${c.name}`, () => {
+        expect(loadOne(c.lexicon)).toBeInstanceOf(Lexicons)
+      })
+    } else {
+      it(`invalid: ${c.name}`, () => {
+        expect(() => loadOne(c.lexicon)).toThrow(/invalid lexicon/)
+      })
+    }
   }
 })

@@ -22,7 +22,9 @@ async function xrpc(server: TestServer, nsid: string, body: unknown, token?: str
 
 function expectRateLimitHeaders(res: Response, limit: number) {
   expect(res.headers.get('ratelimit-limit')).toBe(String(limit))
-  expect(Number(res.headers.get('ratelimit-remaining'))).toBeGreaterThanOrEqual(0)
+  const remaining = res.headers.get('ratelimit-remaining')
+  expect(remaining).toMatch(/^\d+$/)
+  expect(Number(remaining)).toBeLessThanOrEqual(limit)
   expect(Number(res.headers.get('ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000)
   expect(res.headers.get('ratelimit-policy')).toMatch(new RegExp(`^${limit};w=\\d+$`))
 }
