@@ -25,7 +25,8 @@ export async function jsonBody(c: Context, limit: number): Promise<Record<string
 /** The account named by a DID, handle or email; 404 when there is none. */
 export function accountNamed(ctx: AppContext, identifier: string | undefined): Account {
   if (!identifier) throw invalidRequest('Name an account by DID, handle or email')
-  const account = ctx.accounts.lookup(decodeURIComponent(identifier))
+  // Hono has already decoded route parameters: decoding again breaks on a '%'.
+  const account = ctx.accounts.lookup(identifier)
   if (!account) throw new XrpcError(404, 'AccountNotFound', `No account ${identifier}`)
   return account
 }

@@ -34,6 +34,8 @@ export function scopeStreamRoute(ctx: AppContext): StreamRoute {
       const logged = new Set<string>()
       const accepts = (e: StoredEvent) => {
         if (e.scope === '' || e.eventType !== '#commit') return false
+        // As on the grant-gated reads: a deactivated or taken-down owner's data goes to no one.
+        if (ctx.accounts.get(e.did)?.status !== 'active') return false
         const grantId = grantIndex.grantFor(app, e.did, e.scope)
         if (!grantId) return false
         const key = `${grantId} ${e.scope}`

@@ -56,6 +56,28 @@ describe('grants changing under an open socket', () => {
   })
 })
 
+describe('the owner\'s status', () => {
+  it('a deactivated owner\'s scope events reach no app, not even in a replay, and flow again once active', async () => {
+    const { ControlClient } = await import('../../src/control/control-client.js')
+    const control = new ControlClient(server.pds.controlSocket!)
+    const owner = await server.createAccount('pausing')
+    await ownerCall(server.url, owner, 'dev.hearth.grant.create', { body: { grantee: app.did, scopes: ['fit.heart'] } })
+    await ingest(server.url, owner, 'fit.heart', { bpm: 'written while active' })
+
+    await control.json('POST', `/accounts/${owner.did}/deactivate`)
+    const replay = await openScopeStream(server.url, await subscribeToken(), { cursor: 0 })
+    // alice's granted scope from the test above replays too: once it is in, the replay is done.
+    await replay.until(() => has(replay, 'sentinel 2'), 'the replay of the other owner\'s events')
+    expect(has(replay, 'written while active')).toBe(false)
+    replay.close()
+
+    await control.json('POST', `/accounts/${owner.did}/activate`)
+    const again = await openScopeStream(server.url, await subscribeToken(), { cursor: 0 })
+    await again.until(() => has(again, 'written while active'), 'the owner\'s events once active')
+    again.close()
+  })
+})
+
 describe('cursor and transport', () => {
   it('a cursor ahead of the log is FutureCursor; a bad one is InvalidRequest', async () => {
     const ahead = await openScopeStream(server.url, await subscribeToken(), { cursor: server.pds.ctx.eventLog.lastSeq() + 100 })
