@@ -24,7 +24,12 @@ export function generateAppPassword(): string {
 export const APP_PASSWORD_PATTERN = /^[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}$/
 
 export class AppPasswords {
-  constructor(private db: Db) {}
+  // Prepared once: every request of an app-password session checks it.
+  private createdAtStmt
+
+  constructor(private db: Db) {
+    this.createdAtStmt = db.prepare<[string, string], { created_at: string }>('SELECT created_at FROM app_password WHERE did = ? AND name = ?')
+  }
 
   /** Creates one; the returned password is the only time its plaintext exists. */
   async create(did: string, name: string, privileged: boolean): Promise<AppPassword & { password: string }> {
@@ -77,9 +82,7 @@ export class AppPasswords {
    * when a new password takes the same name.
    */
   validFor(did: string, name: string, issuedAtSec: number): boolean {
-    const row = this.db.prepare('SELECT created_at FROM app_password WHERE did = ? AND name = ?').get(did, name) as
-      | { created_at: string }
-      | undefined
+    const row = this.createdAtStmt.get(did, name)
     return !!row && Math.floor(Date.parse(row.created_at) / 1000) <= issuedAtSec
   }
 

@@ -11,11 +11,15 @@ export interface BlobRow {
 }
 
 export class BlobIndex {
-  // Prepared once: linkRecord runs in every commit.
+  // Prepared once: linkRecord runs in every commit, get for every blob a write references.
   private unlinkStmt
   private linkStmt
+  private getStmt
 
   constructor(private db: Db) {
+    this.getStmt = db.prepare<[string, string], { cid: string; mime_type: string; size: number; created_at: string }>(
+      'SELECT cid, mime_type, size, created_at FROM blob WHERE did = ? AND cid = ?',
+    )
     this.unlinkStmt = db.prepare('DELETE FROM record_blob WHERE did = ? AND record_uri = ?')
     this.linkStmt = db.prepare('INSERT OR IGNORE INTO record_blob (did, blob_cid, record_uri) VALUES (?, ?, ?)')
   }
@@ -30,9 +34,7 @@ export class BlobIndex {
   }
 
   get(did: string, cid: string): BlobRow | null {
-    const r = this.db.prepare('SELECT cid, mime_type, size, created_at FROM blob WHERE did = ? AND cid = ?').get(did, cid) as
-      | { cid: string; mime_type: string; size: number; created_at: string }
-      | undefined
+    const r = this.getStmt.get(did, cid)
     return r ? { cid: r.cid, mimeType: r.mime_type, size: r.size, createdAt: r.created_at } : null
   }
 

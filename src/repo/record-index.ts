@@ -28,7 +28,8 @@ const WITH_CONTENT = `SELECT r.collection, r.rkey, r.cid, r.rev, b.content FROM 
  */
 export function fillMissingBlockCids(db: Db): number {
   type Row = { did: string; scope: string; collection: string; rkey: string; cid: string }
-  const rows = db.prepare('SELECT did, scope, collection, rkey, cid FROM record WHERE block_cid IS NULL').all() as Row[]
+  // Served by the partial index of migration 0005: no table scan once every row is filled.
+  const rows = db.prepare('SELECT did, scope, collection, rkey, cid FROM record INDEXED BY record_block_cid_missing WHERE block_cid IS NULL').all() as Row[]
   const set = db.prepare('UPDATE record SET block_cid = ? WHERE did = ? AND scope = ? AND collection = ? AND rkey = ?')
   db.transaction(() => {
     for (const r of rows) set.run(cidStringToBytes(r.cid), r.did, r.scope, r.collection, r.rkey)
@@ -40,8 +41,6 @@ export class RecordIndex {
   private getStmt
   private putStmt
   private delStmt
-  private listAsc
-  private listDesc
   private collectionsStmt
   private getContentStmt
   private listContentAsc
@@ -57,19 +56,11 @@ export class RecordIndex {
          cid = excluded.cid, block_cid = excluded.block_cid, rev = excluded.rev, indexed_at = excluded.indexed_at`,
     )
     this.delStmt = db.prepare('DELETE FROM record WHERE did = ? AND scope = ? AND collection = ? AND rkey = ?')
-    // Record keys sort as strings; listRecords pages newest-first by default
-    // (TIDs sort by time), so "reverse" is ascending.
-    this.listDesc = db.prepare<[string, string, string, string, number], IndexedRecord>(
-      `SELECT collection, rkey, cid, rev FROM record
-       WHERE did = ? AND scope = ? AND collection = ? AND rkey < ? ORDER BY rkey DESC LIMIT ?`,
-    )
-    this.listAsc = db.prepare<[string, string, string, string, number], IndexedRecord>(
-      `SELECT collection, rkey, cid, rev FROM record
-       WHERE did = ? AND scope = ? AND collection = ? AND rkey > ? ORDER BY rkey ASC LIMIT ?`,
-    )
     this.getContentStmt = db.prepare<[string, string, string, string], IndexedRecordWithContent>(
       `${WITH_CONTENT} WHERE r.did = ? AND r.scope = ? AND r.collection = ? AND r.rkey = ?`,
     )
+    // Record keys sort as strings; listRecords pages newest-first by default
+    // (TIDs sort by time), so "reverse" is ascending.
     this.listContentDesc = db.prepare<[string, string, string, string, number], IndexedRecordWithContent>(
       `${WITH_CONTENT} WHERE r.did = ? AND r.scope = ? AND r.collection = ? AND r.rkey < ? ORDER BY r.rkey DESC LIMIT ?`,
     )
@@ -103,12 +94,6 @@ export class RecordIndex {
 
   delete(did: string, scope: string, collection: string, rkey: string): void {
     this.delStmt.run(did, scope, collection, rkey)
-  }
-
-  list(did: string, scope: string, collection: string, opts: { limit: number; cursor?: string; reverse?: boolean }): IndexedRecord[] {
-    return opts.reverse
-      ? this.listAsc.all(did, scope, collection, opts.cursor ?? '', opts.limit)
-      : this.listDesc.all(did, scope, collection, opts.cursor ?? '\uffff', opts.limit)
   }
 
   collections(did: string, scope = ''): { collection: string; count: number }[] {
