@@ -193,8 +193,10 @@ export function publicRateLimits(ctx: AppContext): MiddlewareHandler {
         const did = await accessDid(ctx, c.req.header('authorization'))
         // No valid token: the router answers 401 without touching anything.
         if (!did) return next()
-        // Only applyWrites needs its body read to be priced; peeking costs a copy of the request.
-        const body = nsid === 'com.atproto.repo.applyWrites' ? await peekJson(c.req.raw, ctx.config.maxJsonBodyBytes) : null
+        // Only batches are priced by their body; peeking costs a copy of the request, so the rest skip it.
+        const peekLimit =
+          nsid === 'com.atproto.repo.applyWrites' ? ctx.config.maxJsonBodyBytes : nsid === 'dev.hearth.scope.ingest' ? ctx.config.maxIngestBytes : 0
+        const body = peekLimit ? await peekJson(c.req.raw, peekLimit) : null
         const points = WRITE_METHODS[nsid](body)
         state = limits.take(limits.writeCharges(did, ip), points)
       } else {

@@ -68,6 +68,15 @@ describe('rate limits', () => {
     const list = await server.agent().com.atproto.repo.listRecords({ repo: alice.did, collection: POST })
     expect(list.data.records).toHaveLength(4)
 
+    // A scope ingest is priced per object (3 each), not per call.
+    const carol = await server.createAccount('carol')
+    const carolToken = carol.agent.session!.accessJwt
+    const three = await xrpc(server, 'dev.hearth.scope.ingest', { scope: 'fit.steps', data: [{ n: 1 }, { n: 2 }, { n: 3 }] }, carolToken)
+    expect(three.status).toBe(200)
+    expect(three.headers.get('ratelimit-remaining')).toBe('3')
+    const two = await xrpc(server, 'dev.hearth.scope.ingest', { scope: 'fit.steps', data: [{ n: 4 }, { n: 5 }] }, carolToken)
+    expect(two.status).toBe(429)
+
     // Another account has its own budget.
     const bob = await server.createAccount('bob')
     const ok = await xrpc(server, 'com.atproto.repo.createRecord', { repo: bob.did, collection: POST, record: post('bob') }, bob.agent.session!.accessJwt)
@@ -156,12 +165,12 @@ describe('rate limits', () => {
     expect(value('hearth_http_request_duration_seconds_count', { route: 'com.atproto.repo.createRecord' })).toBeGreaterThanOrEqual(12)
     expect(value('hearth_rate_limited_total', { limit: 'writes-per-hour' })).toBeGreaterThanOrEqual(3)
     expect(value('hearth_rate_limited_total', { limit: 'failed-sign-ins' })).toBe(1)
-    // alice 4, bob 1, carol 3, dave 4 + 100 ingested
-    expect(value('hearth_record_writes_total', { action: 'create' })).toBe(4 + 1 + 3 + 4 + 100)
+    // alice 4, 3 scope records, bob 1, carol 3, dave 4 + 100 ingested
+    expect(value('hearth_record_writes_total', { action: 'create' })).toBe(4 + 3 + 1 + 3 + 4 + 100) // + 3 scope records ingested
     expect(value('hearth_record_writes_total', { action: 'update' })).toBe(1)
     expect(value('hearth_record_writes_total', { action: 'delete' })).toBe(1)
     expect(value('hearth_events_total', { type: '#commit', repo: 'public' })).toBeGreaterThan(10)
-    expect(value('hearth_accounts', { status: 'active' })).toBe(7)
+    expect(value('hearth_accounts', { status: 'active' })).toBe(8) // with the scope-ingest account
     expect(value('hearth_database_size_bytes')).toBeGreaterThan(10_000)
     expect(value('hearth_event_log_last_seq')).toBe(server.pds.ctx.eventLog.lastSeq())
     expect(samples.some((s) => s.name === 'hearth_firehose_subscribers')).toBe(true)
