@@ -118,6 +118,8 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   const committer = new RepoCommitter({ tables: blockTables, records, blobs: blobIndex, eventLog, lock: repoLock, keypair })
   const invites = new InviteCodes(db, config.hostname)
   const tokens = new SessionTokens(db, secrets.jwtSecret, config.serviceDid, config.accessTokenTtlSec, config.refreshTokenTtlSec)
+  // Refresh tokens of abandoned sessions: gone once they expire (cheap; once per start).
+  tokens.pruneExpired()
   const appPasswords = new AppPasswords(db)
   const idResolver = new IdResolver({ plcUrl })
 

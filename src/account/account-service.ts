@@ -148,9 +148,8 @@ export class AccountService {
     }
     const sealed = vault.seal(did, await keypair.export())
     const { rev } = await committer.resign(did, keypair, () => {
+      // The vault's cached keypair follows the sealed key stored here: the next write signs with the new one.
       accounts.setSigningKey(did, sealed)
-      // Forgotten under the repo's lock: the next write must not sign with the old key.
-      vault.forget(did)
       eventLog.appendIdentity(did, account.handle)
     })
     return { signingKey: keypair.did(), rev }

@@ -11,7 +11,7 @@ import { Secp256k1Keypair } from '@atproto/crypto'
 const VERSION = 1
 
 export class SigningKeyVault {
-  private cache = new Map<string, Secp256k1Keypair>()
+  private cache = new Map<string, { sealed: Buffer; keypair: Secp256k1Keypair }>()
 
   constructor(private kek: Buffer) {
     if (kek.length !== 32) throw new Error('key-encryption key must be 32 bytes')
@@ -34,16 +34,20 @@ export class SigningKeyVault {
     return Buffer.concat([decipher.update(buf.subarray(29)), decipher.final()])
   }
 
-  /** The account's keypair, decrypted once and kept in memory after that. */
+  /**
+   * The account's keypair, decrypted once and kept in memory after that. The
+   * entry is tied to the sealed bytes it came from, so a new key (rotation)
+   * is picked up without anyone having to forget the old one.
+   */
   async keypair(did: string, sealed: Uint8Array): Promise<Secp256k1Keypair> {
-    let kp = this.cache.get(did)
-    if (!kp) {
-      kp = await Secp256k1Keypair.import(this.open(did, sealed), { exportable: false })
-      this.cache.set(did, kp)
-    }
-    return kp
+    const hit = this.cache.get(did)
+    if (hit && Buffer.from(sealed).equals(hit.sealed)) return hit.keypair
+    const keypair = await Secp256k1Keypair.import(this.open(did, sealed), { exportable: false })
+    this.cache.set(did, { sealed: Buffer.from(sealed), keypair })
+    return keypair
   }
 
+  /** Drops the decrypted key of a deleted account from memory. */
   forget(did: string): void {
     this.cache.delete(did)
   }

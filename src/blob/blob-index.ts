@@ -61,19 +61,4 @@ export class BlobIndex {
         .all(did, opts.since ?? '', opts.cursor ?? '', opts.limit) as { cid: string }[]
     ).map((r) => r.cid)
   }
-
-  /** Blobs no record references that are older than `olderThan` (ISO time): the collector's work list. */
-  unreferenced(olderThan: string, limit = 500): { did: string; cid: string }[] {
-    return this.db
-      .prepare(
-        `SELECT b.did, b.cid FROM blob b
-         WHERE b.created_at < ? AND NOT EXISTS (SELECT 1 FROM record_blob rb WHERE rb.did = b.did AND rb.blob_cid = b.cid)
-         LIMIT ?`,
-      )
-      .all(olderThan, limit) as { did: string; cid: string }[]
-  }
-
-  remove(did: string, cid: string): void {
-    this.db.prepare('DELETE FROM blob WHERE did = ? AND cid = ?').run(did, cid)
-  }
 }

@@ -19,10 +19,10 @@ import type { RepoLock } from '../repo/repo-lock.js'
 const REPO_TABLES = ['repo_block', 'repo_root', 'record', 'record_blob', 'blob', 'repo_seq'] as const
 
 export class AccountRemoval {
-  constructor(private deps: { db: Db; eventLog: EventLog; blobStore: BlobStore; repoLock: RepoLock; committer: { forget(did: string): void }; accounts: { forget(did: string): void }; scopes: { grants: { version: number } } }) {}
+  constructor(private deps: { db: Db; eventLog: EventLog; blobStore: BlobStore; repoLock: RepoLock; committer: { forget(did: string): void }; accounts: { forget(did: string): void }; vault: { forget(did: string): void }; scopes: { grants: { version: number } } }) {}
 
   async remove(did: string): Promise<void> {
-    const { db, eventLog, blobStore, repoLock, committer, accounts, scopes } = this.deps
+    const { db, eventLog, blobStore, repoLock, committer, accounts, vault, scopes } = this.deps
     const deletes = REPO_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE did = ?`))
     const deleteAccount = db.prepare('DELETE FROM account WHERE did = ?')
     await repoLock.run(did, async () => {
@@ -33,6 +33,7 @@ export class AccountRemoval {
       })
       committer.forget(did)
       accounts.forget(did)
+      vault.forget(did)
       // Its grants went with the account (ON DELETE CASCADE): the scoped firehose's cached copy must go too.
       scopes.grants.version++
     })

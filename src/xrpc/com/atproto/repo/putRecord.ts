@@ -8,10 +8,10 @@ export default xrpcMethod<unknown, ComAtprotoRepoPutRecord.InputSchema>({
   auth: 'access',
   async handler({ input, auth, ctx }) {
     const { did } = resolveWritableRepo(ctx, input.repo, auth)
-    const exists = ctx.records.get(did, '', input.collection, input.rkey) !== null
+    const current = ctx.records.get(did, '', input.collection, input.rkey)
     const write = prepareWrite(
       {
-        action: exists ? 'update' : 'create',
+        action: current ? 'update' : 'create',
         collection: input.collection,
         rkey: input.rkey,
         record: input.record,
@@ -21,7 +21,6 @@ export default xrpcMethod<unknown, ComAtprotoRepoPutRecord.InputSchema>({
       ctx.recordValidator,
     )
     // Writing identical content is not a change: answer with what is there, make no commit.
-    const current = ctx.records.get(did, '', input.collection, input.rkey)
     if (current && write.action !== 'delete' && current.cid === write.cid.toString() && input.swapCommit === undefined && input.swapRecord === undefined) {
       const head = ctx.repoReader.head(did)!
       return { uri: `at://${did}/${input.collection}/${input.rkey}`, cid: current.cid, commit: head, ...(write.validationStatus ? { validationStatus: write.validationStatus } : {}) }

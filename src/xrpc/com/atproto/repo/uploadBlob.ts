@@ -24,7 +24,10 @@ export default xrpcMethod({
       if (err instanceof BlobTooLargeError) throw new XrpcError(413, 'PayloadTooLarge', err.message)
       throw err
     }
-    if (stored.size === 0) throw invalidRequest('Blob is empty')
+    if (stored.size === 0) {
+      ctx.blobStore.delete(did, stored.cid) // no record may reference it: don't keep the file
+      throw invalidRequest('Blob is empty')
+    }
     ctx.blobIndex.add(did, stored.cid, mimeType, stored.size)
     // A lex value (BlobRef), which the lexicon's output check accepts as a blob
     // and which serializes to the same `{ $type: 'blob', ref: { $link } }` JSON.

@@ -1,6 +1,5 @@
 import type { ComAtprotoSyncGetBlob } from '@atproto/api'
 import { Readable } from 'node:stream'
-import { parseCidSafe } from '@atproto/lex-data'
 import { xrpcMethod } from '../../../xrpc-router.js'
 import { invalidRequest } from '../../../xrpc-error.js'
 import { resolveReadableRepo } from '../repo/resolve-repo.js'
@@ -10,7 +9,6 @@ export default xrpcMethod<ComAtprotoSyncGetBlob.QueryParams>({
   auth: 'none',
   handler({ params, ctx }) {
     const { did } = resolveReadableRepo(ctx, params.did)
-    if (!parseCidSafe(params.cid)) throw invalidRequest(`Invalid CID: ${params.cid}`)
     const row = ctx.blobIndex.get(did, params.cid)
     const stream = row ? ctx.blobStore.get(did, params.cid) : null
     if (!row || !stream) throw invalidRequest('Blob not found', 'BlobNotFound')

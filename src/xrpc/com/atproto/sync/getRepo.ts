@@ -1,5 +1,4 @@
 import type { ComAtprotoSyncGetRepo } from '@atproto/api'
-import { ensureValidTid } from '@atproto/syntax'
 import { xrpcMethod } from '../../../xrpc-router.js'
 import { invalidRequest } from '../../../xrpc-error.js'
 import { resolveReadableRepo } from '../repo/resolve-repo.js'
@@ -9,13 +8,6 @@ export default xrpcMethod<ComAtprotoSyncGetRepo.QueryParams>({
   auth: 'none',
   handler({ params, ctx }) {
     const { did } = resolveReadableRepo(ctx, params.did)
-    if (params.since !== undefined) {
-      try {
-        ensureValidTid(params.since)
-      } catch {
-        throw invalidRequest(`Invalid since: ${params.since} is not a rev`)
-      }
-    }
     const car = ctx.repoReader.exportCar(did, { since: params.since })
     if (!car) throw invalidRequest(`Could not find repo for DID: ${did}`, 'RepoNotFound')
     return new Response(car, { headers: { 'content-type': 'application/vnd.ipld.car' } })

@@ -1,5 +1,4 @@
 import type { ComAtprotoSyncListBlobs } from '@atproto/api'
-import { ensureValidTid } from '@atproto/syntax'
 import { xrpcMethod } from '../../../xrpc-router.js'
 import { invalidRequest } from '../../../xrpc-error.js'
 import { resolveReadableRepo } from '../repo/resolve-repo.js'
@@ -9,13 +8,6 @@ export default xrpcMethod<ComAtprotoSyncListBlobs.QueryParams>({
   auth: 'none',
   handler({ params, ctx }) {
     const { did } = resolveReadableRepo(ctx, params.did)
-    if (params.since !== undefined) {
-      try {
-        ensureValidTid(params.since)
-      } catch {
-        throw invalidRequest(`Invalid since: ${params.since} is not a rev`)
-      }
-    }
     const limit = params.limit ?? 500
     const cids = ctx.blobIndex.list(did, { limit, cursor: params.cursor, since: params.since })
     return { cids, cursor: cids.length === limit ? cids[cids.length - 1] : undefined }
