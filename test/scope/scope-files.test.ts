@@ -44,7 +44,7 @@ async function ownerUpload(owner: TestAccount, scope: string, bytes: Buffer, typ
   const res = await fetch(`${server.url}/xrpc/dev.hearth.scope.uploadBlob?scope=${scope}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${owner.agent.session!.accessJwt}`, 'content-type': type },
-    body: bytes,
+    body: new Uint8Array(bytes),
   })
   return { status: res.status, json: (await res.json()) as any }
 }
