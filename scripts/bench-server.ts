@@ -29,7 +29,9 @@ export async function spawnHearth(plcUrl: string): Promise<{ child: ChildProcess
   const port = 20000 + Math.floor(Math.random() * 20000)
   const url = `http://localhost:${port}`
   // The flags `npm start` uses (package.json): a 4 MiB young generation keeps peak RSS ~30 MiB lower at no measured cost.
-  const child = spawn(process.execPath, ['--enable-source-maps', '--max-semi-space-size=4', path.join(root, 'dist/src/main.js')], {
+  // HEARTH_BENCH_NODE_ARGS adds Node flags for profiling runs (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+  const extra = (process.env.HEARTH_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  const child = spawn(process.execPath, [...extra, '--enable-source-maps', '--max-semi-space-size=4', path.join(root, 'dist/src/main.js')], {
     cwd: root,
     env: {
       ...process.env,
