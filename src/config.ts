@@ -42,6 +42,13 @@ export interface Config {
   maxIngestBytes: number
   /** SQLite `synchronous` level: NORMAL survives process crashes, FULL also power loss. */
   dbSynchronous: 'NORMAL' | 'FULL'
+  /** Past this size the write-ahead log is checkpointed and cut back (HEARTH_WAL_MAX_BYTES). */
+  walMaxBytes: number
+  /**
+   * Test-only (no variable): SQLite `max_page_count`, to make a small
+   * database that fills up (disk-full tests).
+   */
+  dbMaxPageCount?: number
   /** Check every XRPC output against its lexicon (tests turn this on). */
   validateOutput: boolean
   /** GitHub sign-in, on when HEARTH_GITHUB_CLIENT_ID and _SECRET are both set. */
@@ -138,6 +145,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     maxBlobBytes: intVar(env, 'HEARTH_MAX_BLOB_BYTES', 50 * 1024 * 1024, 1024, 2 ** 32),
     maxIngestBytes: intVar(env, 'HEARTH_MAX_INGEST_BYTES', 50 * 1024 * 1024, 1024, 1 << 30),
     dbSynchronous: enumVar(env, 'HEARTH_DB_SYNC', ['NORMAL', 'FULL'], 'NORMAL'),
+    walMaxBytes: intVar(env, 'HEARTH_WAL_MAX_BYTES', 64 * 1024 * 1024, 64 * 1024, 2 ** 40),
     validateOutput: boolVar(env, 'HEARTH_VALIDATE_OUTPUT', false),
     github: oauthClientVar(env, 'HEARTH_GITHUB_CLIENT_ID', 'HEARTH_GITHUB_CLIENT_SECRET'),
     google: oauthClientVar(env, 'HEARTH_GOOGLE_CLIENT_ID', 'HEARTH_GOOGLE_CLIENT_SECRET'),
