@@ -97,6 +97,10 @@ export interface RateLimitConfig {
   ipWritePointsPerHour: number
   /** createSession + refreshSession calls per client address. */
   sessionsPerIp: number
+  /** Web sign-in starts (GET /auth/<provider>, POST /sign-in/password, linking) per client address per 5 minutes. */
+  webSignInsPerIp: number
+  /** Any other request outside /xrpc (pages, forms, well-known) per client address per 5 minutes. */
+  webRequestsPerIp: number
   /** createSession + refreshSession calls per account. */
   sessionsPerAccount: number
   /** Failed password sign-ins per identifier. */
@@ -171,6 +175,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       writePointsPerDay: intVar(env, 'HEARTH_RATE_WRITE_POINTS_DAY', 35000, 1, 1e9),
       ipWritePointsPerHour: intVar(env, 'HEARTH_RATE_IP_WRITE_POINTS_HOUR', 15000, 1, 1e9),
       sessionsPerIp: intVar(env, 'HEARTH_RATE_SESSIONS_PER_IP', 300, 1, 1e9),
+      webSignInsPerIp: intVar(env, 'HEARTH_RATE_WEB_SIGNINS_PER_IP', 100, 1, 1e9),
+      webRequestsPerIp: intVar(env, 'HEARTH_RATE_WEB_REQUESTS_PER_IP', 3000, 1, 1e9),
       sessionsPerAccount: intVar(env, 'HEARTH_RATE_SESSIONS_PER_ACCOUNT', 100, 1, 1e9),
       signInFailures: intVar(env, 'HEARTH_RATE_SIGNIN_FAILURES', 30, 1, 1e9),
       ingestPointsPerHour: intVar(env, 'HEARTH_RATE_INGEST_POINTS_HOUR', 3_000_000, 1, 1e12),

@@ -10,6 +10,8 @@
  * | sessions          | account           | 100 per 5 min    |
  * | failed sign-ins   | identifier        | 30 per 5 min     |
  * | ingest points     | account (control) | 3,000,000/h      |
+ * | web sign-in starts| client address    | 100 per 5 min (GET /auth/<provider>, password and link forms) |
+ * | other web requests| client address    | 3000 per 5 min (everything outside /xrpc) |
  *
  * A refused request gets 429 `{ error: 'RateLimitExceeded', message }` with
  * `ratelimit-limit`, `ratelimit-remaining`, `ratelimit-reset` (Unix seconds)
@@ -117,6 +119,8 @@ export class RateLimits {
   readonly sessionsPerAccount: WindowLimiter
   readonly signInFailures: WindowLimiter
   readonly ingestPerHour: WindowLimiter
+  readonly webSignInsPerIp: WindowLimiter
+  readonly webRequestsPerIp: WindowLimiter
 
   constructor(config: RateLimitConfig) {
     this.enabled = config.enabled
@@ -127,6 +131,8 @@ export class RateLimits {
     this.sessionsPerAccount = new WindowLimiter('account-sessions', config.sessionsPerAccount, FIVE_MINUTES)
     this.signInFailures = new WindowLimiter('failed-sign-ins', config.signInFailures, FIVE_MINUTES)
     this.ingestPerHour = new WindowLimiter('ingest-per-hour', config.ingestPointsPerHour, HOUR)
+    this.webSignInsPerIp = new WindowLimiter('ip-web-sign-ins', config.webSignInsPerIp, FIVE_MINUTES)
+    this.webRequestsPerIp = new WindowLimiter('ip-web-requests', config.webRequestsPerIp, FIVE_MINUTES)
   }
 
   /**

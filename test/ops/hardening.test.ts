@@ -141,3 +141,45 @@ describe('edge hardening, rate limits on', () => {
     expect(res.status).toBe(401)
   })
 })
+
+describe('web routes have rate limits too', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startTestServer({
+      env: {
+        HEARTH_RATE_LIMITS: 'on',
+        HEARTH_RATE_WEB_SIGNINS_PER_IP: '5',
+        HEARTH_RATE_WEB_REQUESTS_PER_IP: '8',
+        HEARTH_GITHUB_CLIENT_ID: 'hearth-test-client',
+        HEARTH_GITHUB_CLIENT_SECRET: 'hearth-test-secret',
+      },
+    })
+  })
+  afterAll(() => server.close({ removeData: true }))
+
+  it('sign-in starts per address are limited, and so the stored sign-in states', async () => {
+    const statuses: number[] = []
+    for (let i = 0; i < 12; i++) {
+      const res = await fetch(`${server.url}/auth/github`, { redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT) })
+      statuses.push(res.status)
+      if (res.status === 429) {
+        expect(await res.json()).toMatchObject({ error: 'RateLimitExceeded' })
+        expect(res.headers.get('ratelimit-remaining')).toBe('0')
+      } else await res.arrayBuffer()
+    }
+    expect(statuses.slice(0, 5).every((s) => s === 302)).toBe(true)
+    expect(statuses.slice(5).every((s) => s === 429)).toBe(true)
+    const rows = server.pds.ctx.db.prepare('SELECT count(*) AS n FROM oauth_state').get() as { n: number }
+    expect(rows.n).toBe(5)
+    // Pages have their own budget; it runs out too.
+    const pages: number[] = []
+    for (let i = 0; i < 10; i++) {
+      const res = await fetch(`${server.url}/sign-in`, { signal: AbortSignal.timeout(TIMEOUT) })
+      pages.push(res.status)
+      await res.arrayBuffer()
+    }
+    expect(pages).toEqual([...Array(8).fill(200), 429, 429])
+    // XRPC is not charged by these budgets.
+    expect((await fetch(`${server.url}/xrpc/com.atproto.server.describeServer`)).status).toBe(200)
+  })
+})
