@@ -14,6 +14,9 @@ import { jsonToLex, type Lexicons, type LexXrpcQuery, type LexXrpcProcedure } fr
 import type { AuthMode, Credentials } from '../auth/request-auth.js'
 import type { AppContext } from '../context.js'
 import { XrpcError } from './xrpc-error.js'
+import { readBodyOnce } from './request-body.js'
+
+export { readLimited } from './request-body.js'
 
 export interface XrpcCall<P = any, I = any> {
   params: P
@@ -132,10 +135,8 @@ function convertScalar(name: string, type: string, raw: string): unknown {
 
 async function readJsonInput(c: Context, nsid: string, def: LexXrpcProcedure | LexXrpcQuery | undefined, ctx: AppContext) {
   const expects = def && 'input' in def ? def.input : undefined
-  const limit = ctx.config.maxJsonBodyBytes
-  const declared = Number(c.req.header('content-length') ?? NaN)
-  if (declared > limit) throw new XrpcError(413, 'PayloadTooLarge', `Request body is larger than ${limit} bytes`)
-  const raw = await readLimited(c.req.raw, limit)
+  // The rate limiter may have read it already (same limit): one read per request.
+  const raw = await readBodyOnce(c.req.raw, ctx.config.maxJsonBodyBytes)
   if (!expects) {
     if (raw.length > 0) throw new XrpcError(400, 'InvalidRequest', `${nsid} takes no input`)
     return undefined
@@ -156,23 +157,4 @@ async function readJsonInput(c: Context, nsid: string, def: LexXrpcProcedure | L
   } catch (err) {
     throw new XrpcError(400, 'InvalidRequest', `Input: ${(err as Error).message}`)
   }
-}
-
-/** Reads a body, stopping with 413 as soon as it passes `limit` (chunked bodies have no Content-Length to trust). */
-export async function readLimited(req: Request, limit: number): Promise<Uint8Array> {
-  if (!req.body) return new Uint8Array(0)
-  const reader = req.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.length
-    if (size > limit) {
-      await reader.cancel().catch(() => {})
-      throw new XrpcError(413, 'PayloadTooLarge', `Request body is larger than ${limit} bytes`)
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks)
 }
