@@ -64,6 +64,7 @@ async function main() {
   const sizes = smoke ? SMOKE : quick ? QUICK : FULL
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
   execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' })
+  const loadBefore = os.loadavg()[0]
   const plc = await startEmbeddedPlc()
   const results: Record<string, unknown> = {}
   try {
@@ -78,6 +79,8 @@ async function main() {
   const summary = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    // Other work on the machine skews every figure: the 1-minute load average before and after the run.
+    loadAverage: { before: Math.round(loadBefore * 10) / 10, after: Math.round(os.loadavg()[0] * 10) / 10 },
     mode: smoke ? 'smoke' : quick ? 'quick' : 'full',
     ...results,
   }
