@@ -13,7 +13,7 @@
  * const { records } = await client.listRecords('alice.test', 'instagram.profile')
  */
 import crypto from 'node:crypto'
-import { IdResolver } from '@atproto/identity'
+import { IdResolver, MemoryCache } from '@atproto/identity'
 import { lexToJson } from '@atproto/lexicon'
 import { MST, MemoryBlockstore, cborToLexRecord, def, readCarWithRoot, verifyProofs, verifyRecords, verifyRepoCar } from '@atproto/repo'
 import { parseCid } from '@atproto/lex-data'
@@ -69,7 +69,8 @@ export class HearthAppClient {
   constructor(private opts: HearthAppClientOptions) {
     this.pds = opts.pds.replace(/\/$/, '')
     this.fetch = opts.fetch ?? globalThis.fetch.bind(globalThis)
-    this.idResolver = new IdResolver({ plcUrl: opts.plcUrl })
+    // DID documents cached (an hour fresh, a day at most): a follower checks every commit against the owner's key.
+    this.idResolver = new IdResolver({ plcUrl: opts.plcUrl, didCache: new MemoryCache(3600_000, 24 * 3600_000) })
   }
 
   /**

@@ -73,6 +73,8 @@ export function followScopes(deps: FollowDeps, scopes: string[], opts: FollowOpt
   let socket: WebSocket | null = null
   let failures = 0
   let queue = Promise.resolve()
+  /** Bumped to drop what a socket still had queued once it is given up on. */
+  let generation = 0
   let markOpen!: () => void
   const opened = new Promise<void>((r) => (markOpen = r))
   const report = (err: Error) => opts.onError?.(err)
@@ -112,8 +114,19 @@ export function followScopes(deps: FollowDeps, scopes: string[], opts: FollowOpt
       failures = 0
       markOpen()
     })
+    const mine = ++generation
     ws.on('message', (data: Buffer) => {
-      queue = queue.then(() => handle(data)).catch((err: Error) => report(err))
+      queue = queue
+        .then(() => (mine === generation ? handle(data) : undefined))
+        .catch((err: Error) => {
+          report(err)
+          // A commit that does not verify is skipped; anything else (the owner's DID document could not be
+          // fetched, say) must not lose events: drop this socket and resume from the last one handled.
+          if (!(err instanceof VerificationFailed) && mine === generation) {
+            generation++
+            ws.terminate()
+          }
+        })
     })
     ws.on('error', (err) => report(err))
     ws.on('close', () => {
@@ -147,8 +160,9 @@ async function verifyCommit(deps: FollowDeps, commit: CommitBody, ops: { action:
   const claims = ops.map((op) => ({ collection: op.scope, rkey: op.key, cid: op.action === 'delete' ? null : op.cid }))
   let verified = false
   for (const refresh of [false, true]) {
+    // Resolution failures propagate as they are (the caller reconnects); only a failed check is a VerificationFailed.
+    const key = await deps.signingKey(commit.repo, refresh)
     try {
-      const key = await deps.signingKey(commit.repo, refresh)
       const res = await verifyProofs(commit.blocks, claims, commit.repo, key)
       if (res.unverified.length === 0) {
         verified = true
