@@ -29,6 +29,8 @@ export interface HearthAppClientOptions {
   plcUrl?: string
   /** Replaces the global fetch (tests, proxies). */
   fetch?: typeof fetch
+  /** A resolver to share (its cache) between clients; default: one of its own, caching DID documents. */
+  idResolver?: IdResolver
 }
 
 /** A verified scope record. */
@@ -70,7 +72,7 @@ export class HearthAppClient {
     this.pds = opts.pds.replace(/\/$/, '')
     this.fetch = opts.fetch ?? globalThis.fetch.bind(globalThis)
     // DID documents cached (an hour fresh, a day at most): a follower checks every commit against the owner's key.
-    this.idResolver = new IdResolver({ plcUrl: opts.plcUrl, didCache: new MemoryCache(3600_000, 24 * 3600_000) })
+    this.idResolver = opts.idResolver ?? new IdResolver({ plcUrl: opts.plcUrl, timeout: 10_000, didCache: new MemoryCache(3600_000, 24 * 3600_000) })
   }
 
   /**

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestAccount, type TestServer } from '../helpers/test-server.js'
 import { HearthAppClient } from '../../src/client/index.js'
 import { scopeBlobNamespace } from '../../src/scope/scope-blobs.js'
+import { runCli } from '../ops/cli-helper.js'
 import { TestApp } from './test-app.js'
 import { ownerCall } from './owner.js'
 
@@ -26,6 +27,7 @@ const PHOTOS = 'instagram.photos'
 const LIMIT = 64 * 1024
 
 const photo = crypto.randomBytes(20_000)
+let photoFile: string
 
 /** POST raw bytes to a control-socket route. */
 function controlUpload(route: string, bytes: Buffer, type: string): Promise<{ status: number; json: any }> {
@@ -58,6 +60,8 @@ beforeAll(async () => {
   const app = await TestApp.register(server.plcUrl, 'album')
   await ownerCall(server.url, alice, 'dev.hearth.grant.create', { body: { grantee: app.did, scopes: [PHOTOS] } })
   client = new HearthAppClient({ pds: server.url, identity: app, plcUrl: server.plcUrl })
+  photoFile = path.join(server.dataDir, 'photo.jpg')
+  fs.writeFileSync(photoFile, photo)
 })
 
 afterAll(async () => {
@@ -66,10 +70,10 @@ afterAll(async () => {
 
 describe('a photo in a scope', () => {
   let blob: any
-  it('uploaded through the control socket, referenced by a record, read back by the granted app byte for byte', async () => {
-    const up = await controlUpload(`/scopes/${alice.handle}/${PHOTOS}/blobs`, photo, 'image/jpeg')
-    expect(up.status, JSON.stringify(up.json)).toBe(200)
-    blob = up.json.blob
+  it('uploaded through the control socket (the CLI), referenced by a record, read back by the granted app byte for byte', async () => {
+    const up = await runCli(server.pds.controlSocket!, ['scopes', 'upload', alice.handle, PHOTOS, photoFile, '--type', 'image/jpeg'])
+    expect(up.code, up.stderr).toBe(0)
+    blob = JSON.parse(up.stdout).blob
     expect(blob).toMatchObject({ $type: 'blob', mimeType: 'image/jpeg', size: photo.length })
     const ing = await ownerCall(server.url, alice, 'dev.hearth.scope.ingest', { body: { scope: PHOTOS, key: 'beach', data: { caption: 'beach', image: blob } } })
     expect(ing.status, JSON.stringify(ing.json)).toBe(200)

@@ -14,6 +14,7 @@ import { decodeAll } from '@atproto/lex-cbor'
 import { startTestServer, type TestAccount, type TestServer } from '../helpers/test-server.js'
 import { ControlClient, ControlError } from '../../src/control/control-client.js'
 import { HearthAppClient, NotGranted, Revoked, type Follow, type FollowedDelete, type FollowedRecord } from '../../src/client/index.js'
+import { runCli } from '../ops/cli-helper.js'
 import { TestApp } from './test-app.js'
 import { ownerCall } from './owner.js'
 
@@ -99,6 +100,10 @@ describe('keyed records', () => {
 
     // Latest version by key, and the newest-first listing, for the granted app (verified by the library)…
     expect((await client.getRecord(alice.handle, PROFILE, 'self'))!.data).toEqual({ name: 'Ada', title: 'CTO' })
+    // …also named by handle in a plain XRPC call…
+    const byHandle = await app.call(server.url, 'dev.hearth.scope.listRecords', { params: { repo: alice.handle, scope: PROFILE } })
+    expect(byHandle.status).toBe(200)
+    expect(byHandle.json.records.map((r: any) => r.rkey)).toEqual(['self'])
     // …and for the owner.
     const own = await ownerCall(server.url, alice, 'dev.hearth.scope.listRecords', { params: { repo: alice.handle, scope: PROFILE } })
     expect(own.json.records).toHaveLength(1)
@@ -199,7 +204,7 @@ describe('deletion erases', () => {
     expect(JSON.stringify(history)).not.toContain(MARKER)
   })
 
-  it('everything before a date, through the control socket; one record by key there too', async () => {
+  it('everything before a date, through the control socket; one record by key there too (and by the CLI)', async () => {
     await ingestKeyed(bob, 'old.things', 'one', { n: 1 })
     await ingestKeyed(bob, 'old.things', 'two', { n: 2 })
     const cut = new Date().toISOString()
@@ -209,11 +214,16 @@ describe('deletion erases', () => {
     const out = await control.json('POST', `/scopes/${bob.handle}/delete-before`, { before: cut })
     expect(out.scopes).toEqual([expect.objectContaining({ scope: 'old.things', records: 2 })])
     expect(ctx().scopes.records.keys(bob.did, 'old.things')).toEqual(['three'])
-    await control.json('DELETE', `/scopes/${bob.did}/old.things/records/three`)
+    const cli = await runCli(server.pds.controlSocket!, ['scopes', 'delete-record', bob.did, 'old.things', 'three'])
+    expect(cli.code, cli.stderr).toBe(0)
+    expect(JSON.parse(cli.stdout)).toMatchObject({ scope: 'old.things', records: 1 })
     expect(ctx().scopes.records.keys(bob.did, 'old.things')).toEqual([])
     const missing = await control.json('DELETE', `/scopes/${bob.did}/old.things/records/three`).catch((e) => e)
     expect(missing).toBeInstanceOf(ControlError)
     expect((missing as ControlError).status).toBe(404)
+    const refused = await runCli(server.pds.controlSocket!, ['scopes', 'delete', bob.did, 'old.things'])
+    expect(refused.code).toBe(2) // no --yes
+    expect(head(bob.did, 'old.things')).not.toBeNull()
     await control.json('DELETE', `/scopes/${bob.did}/old.things`)
     expect(head(bob.did, 'old.things')).toBeNull()
   })
