@@ -205,12 +205,12 @@ describe('deletion erases', () => {
   })
 
   it('everything before a date, through the control socket; one record by key there too (and by the CLI)', async () => {
-    await ingestKeyed(bob, 'old.things', 'one', { n: 1 })
-    await ingestKeyed(bob, 'old.things', 'two', { n: 2 })
+    const control = new ControlClient(server.pds.controlSocket!)
+    const batch = await control.json('POST', '/ingest', { repo: bob.did, scope: 'old.things', items: [{ key: 'one', data: { n: 1 } }, { key: 'two', data: { n: 2 } }] })
+    expect(batch.records.map((r: any) => [r.rkey, r.action])).toEqual([['one', 'create'], ['two', 'create']])
     const cut = new Date().toISOString()
     await new Promise((r) => setTimeout(r, 5))
     await ingestKeyed(bob, 'old.things', 'three', { n: 3 })
-    const control = new ControlClient(server.pds.controlSocket!)
     const out = await control.json('POST', `/scopes/${bob.handle}/delete-before`, { before: cut })
     expect(out.scopes).toEqual([expect.objectContaining({ scope: 'old.things', records: 2 })])
     expect(ctx().scopes.records.keys(bob.did, 'old.things')).toEqual(['three'])
