@@ -3,15 +3,17 @@
  * made by devIdentity in the local PLC directory, an access request and
  * waiting for the decision, reads verified against the owner's key — and
  * refused, with VerificationFailed, when a response is altered on its way
- * (a fetch wrapper stands in for a tampering proxy).
+ * (a fetch wrapper, or a TCP proxy for the stream); follow() resuming from
+ * its last event after the connection is cut.
  */
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestAccount, type TestServer } from '../helpers/test-server.js'
-import { HearthAppClient, NotGranted, VerificationFailed, devIdentity, type AppIdentity } from '../../src/client/index.js'
+import { HearthAppClient, NotGranted, VerificationFailed, devIdentity, type AppIdentity, type FollowedRecord } from '../../src/client/index.js'
 import { ownerCall } from './owner.js'
+import { TcpProxy } from './tcp-proxy.js'
 
 let server: TestServer
 let alice: TestAccount
@@ -98,5 +100,54 @@ describe('a response altered on its way is refused', () => {
     ;(other.idResolver.did as any).resolveAtprotoKey = async () => identity.keypair.did()
     await expect(other.getRecord(alice.did, SCOPE, 'night1')).rejects.toBeInstanceOf(VerificationFailed)
     expect(await client.getRecord(alice.did, SCOPE, 'night1')).not.toBeNull()
+  })
+})
+
+async function until(what: () => boolean, label: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!what()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${label}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+describe('follow over a network that fails', () => {
+  it('resumes from the last event after a cut, missing nothing and repeating nothing', async () => {
+    const proxy = await TcpProxy.start(server.url)
+    const client = new HearthAppClient({ pds: proxy.url, identity, plcUrl: server.plcUrl })
+    const got: FollowedRecord[] = []
+    const f = client.follow([SCOPE], { cursor: server.pds.ctx.eventLog.lastSeq(), onRecord: (r) => void got.push(r) })
+    try {
+      await ownerCall(server.url, alice, 'dev.hearth.scope.ingest', { body: { scope: SCOPE, key: 'night3', data: { hours: 6 } } })
+      await until(() => got.length === 1, 'night3')
+      proxy.cut(1500)
+      for (const key of ['night4', 'night5']) await ownerCall(server.url, alice, 'dev.hearth.scope.ingest', { body: { scope: SCOPE, key, data: { hours: 8 } } })
+      await until(() => got.length >= 3, 'the events sent while cut off')
+      await new Promise((r) => setTimeout(r, 300))
+      expect(got.map((r) => r.key)).toEqual(['night3', 'night4', 'night5'])
+      expect(f.cursor).toBe(got[2].seq)
+    } finally {
+      f.close()
+      await proxy.close()
+    }
+  })
+
+  it('a commit altered on the wire is not handed over: onError gets VerificationFailed', async () => {
+    const proxy = await TcpProxy.start(server.url)
+    const client = new HearthAppClient({ pds: proxy.url, identity, plcUrl: server.plcUrl })
+    const got: FollowedRecord[] = []
+    const errors: Error[] = []
+    const f = client.follow([SCOPE], { cursor: server.pds.ctx.eventLog.lastSeq(), onRecord: (r) => void got.push(r), onError: (e) => void errors.push(e) })
+    try {
+      proxy.rewrite = ['tampered-not', 'tampered-yes']
+      await ownerCall(server.url, alice, 'dev.hearth.scope.ingest', { body: { scope: SCOPE, key: 'night6', data: { note: 'tampered-not' } } })
+      await ownerCall(server.url, alice, 'dev.hearth.scope.ingest', { body: { scope: SCOPE, key: 'night7', data: { note: 'honest' } } })
+      await until(() => got.some((r) => r.key === 'night7'), 'the honest commit')
+      expect(got.map((r) => r.key)).toEqual(['night7'])
+      expect(errors.some((e) => e instanceof VerificationFailed)).toBe(true)
+    } finally {
+      f.close()
+      await proxy.close()
+    }
   })
 })
