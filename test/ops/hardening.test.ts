@@ -4,7 +4,7 @@
  * limits (declared, undeclared, chunked), overlong sign-in identifiers.
  */
 import http from 'node:http'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startTestServer, type TestServer } from '../helpers/test-server.js'
 
 const POST = 'app.bsky.feed.post'
@@ -181,5 +181,55 @@ describe('web routes have rate limits too', () => {
     expect(pages).toEqual([...Array(8).fill(200), 429, 429])
     // XRPC is not charged by these budgets.
     expect((await fetch(`${server.url}/xrpc/com.atproto.server.describeServer`)).status).toBe(200)
+  })
+})
+
+describe('app-password revocation', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startTestServer()
+  })
+  afterAll(() => server.close({ removeData: true }))
+
+  it('a revoked app password session stays dead when a new one takes its name in the same second', async () => {
+    const alice = await server.createAccount('alice')
+    const check = (token: string) =>
+      fetch(`${server.url}/xrpc/com.atproto.server.getSession`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status)
+    // The server's clock stands still (it runs in this process): every step below happens in the same second.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
+    try {
+      await sameSecondRounds()
+    } finally {
+      vi.useRealTimers()
+    }
+    async function sameSecondRounds() {
+    for (let round = 0; round < 3; round++) {
+      const { data: made } = await alice.agent.com.atproto.server.createAppPassword({ name: 'x' })
+      const session = await xrpc(server, 'com.atproto.server.createSession', { identifier: alice.handle, password: made.password })
+      const { accessJwt, refreshJwt } = await session.json()
+      expect(await check(accessJwt)).toBe(200)
+      await alice.agent.com.atproto.server.revokeAppPassword({ name: 'x' })
+      expect(await check(accessJwt)).toBe(401)
+      // Same name, same second (tokens' iat has second resolution).
+      const { data: again } = await alice.agent.com.atproto.server.createAppPassword({ name: 'x' })
+      expect(again.name).toBe('x')
+      expect(await check(accessJwt)).toBe(401)
+      const refreshed = await fetch(`${server.url}/xrpc/com.atproto.server.refreshSession`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${refreshJwt}` },
+      })
+      expect(refreshed.status).toBe(401)
+      await alice.agent.com.atproto.server.revokeAppPassword({ name: 'x' })
+    }
+    }
+    // A session of the new password works, and refreshes into one that works.
+    const { data: fresh } = await alice.agent.com.atproto.server.createAppPassword({ name: 'x' })
+    const agent = server.agent()
+    await agent.login({ identifier: alice.handle, password: fresh.password })
+    await agent.com.atproto.server.refreshSession(undefined, { headers: { authorization: `Bearer ${agent.session!.refreshJwt}` } }).then(
+      (r) => expect(check(r.data.accessJwt)).resolves.toBe(200),
+    )
+    const { data } = await alice.agent.com.atproto.server.listAppPasswords()
+    expect(data.passwords.map((p) => Object.keys(p).sort())).toEqual([['createdAt', 'name', 'privileged']])
   })
 })
