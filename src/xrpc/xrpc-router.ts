@@ -15,6 +15,7 @@ import type { AuthMode, Credentials } from '../auth/request-auth.js'
 import type { AppContext } from '../context.js'
 import { XrpcError } from './xrpc-error.js'
 import { readBodyOnce } from './request-body.js'
+import { serverFault } from './server-faults.js'
 
 export { readLimited } from './request-body.js'
 
@@ -78,6 +79,11 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
 export function xrpcErrorResponse(c: Context, err: unknown, ctx: AppContext): Response {
   if (err instanceof XrpcError) {
     return c.json(err.toJSON(), err.status as never, err.headers)
+  }
+  const fault = serverFault(err)
+  if (fault) {
+    ctx.logger.error({ err, path: c.req.path }, 'storage full: a request was refused')
+    return c.json(fault.toJSON(), fault.status as never)
   }
   ctx.logger.error({ err, path: c.req.path }, 'unhandled error in XRPC method')
   return c.json({ error: 'InternalServerError', message: 'Internal Server Error' }, 500)

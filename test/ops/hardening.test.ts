@@ -4,6 +4,7 @@
  * limits (declared, undeclared, chunked), overlong sign-in identifiers.
  */
 import http from 'node:http'
+import { verifyRepoCar } from '@atproto/repo'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startTestServer, type TestServer } from '../helpers/test-server.js'
 
@@ -125,6 +126,27 @@ describe('edge hardening, rate limits on', () => {
     expect(small.headers.get('ratelimit-remaining')).toBe('6')
   })
 
+  it('error messages do not echo long inputs back whole', async () => {
+    const long = 'c'.repeat(14_000)
+    const alice = await server.createAccount('echo')
+    const paths = [
+      `/xrpc/${long}`,
+      `/xrpc/com.atproto.repo.listRecords?repo=${alice.did}&collection=${long}`,
+      `/xrpc/com.atproto.repo.getRecord?repo=${alice.did}&collection=app.bsky.feed.post&rkey=${long}`,
+      `/xrpc/com.atproto.sync.listBlobs?did=${alice.did}&cursor=${long}`,
+      `/xrpc/com.atproto.sync.getRepo?did=did:plc:${long}`,
+      `/xrpc/com.atproto.repo.describeRepo?repo=${long}`,
+      `/${long}`,
+    ]
+    for (const p of paths) {
+      const res = await fetch(`${server.url}${p}`, { signal: AbortSignal.timeout(TIMEOUT) })
+      const text = await res.text()
+      expect(res.status, p.slice(0, 80)).toBeLessThan(500)
+      if (res.status < 400) continue
+      expect(text.length, `${p.slice(0, 60)} answered ${text.slice(0, 120)}`).toBeLessThan(400)
+    }
+  })
+
   it('sign-in identifiers are capped in length before they key anything', async () => {
     const limits = server.pds.ctx.rateLimits
     const before = limits.sessionsPerAccount.size + limits.signInFailures.size
@@ -231,5 +253,41 @@ describe('app-password revocation', () => {
     )
     const { data } = await alice.agent.com.atproto.server.listAppPasswords()
     expect(data.passwords.map((p) => Object.keys(p).sort())).toEqual([['createdAt', 'name', 'privileged']])
+  })
+})
+
+describe('disk full', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    // A database that may not grow past a few MB: SQLITE_FULL on the write that would.
+    server = await startTestServer({ config: { dbMaxPageCount: 600 } })
+  })
+  afterAll(() => server.close({ removeData: true }))
+
+  it('a write that does not fit gets 507 StorageFull; nothing is corrupted; writes resume when there is room', { timeout: 240_000 }, async () => {
+    const alice = await server.createAccount('alice')
+    const token = alice.agent.session!.accessJwt
+    const written: string[] = []
+    let refused: Response | null = null
+    for (let i = 0; i < 2000 && !refused; i++) {
+      const res = await xrpc(server, 'com.atproto.repo.createRecord', { repo: alice.did, collection: POST, record: post(`${i} ${'words '.repeat(40)}`) }, token)
+      if (res.status === 200) written.push(((await res.json()) as { uri: string }).uri)
+      else refused = res
+    }
+    expect(refused, 'the database never filled').not.toBeNull()
+    expect(refused!.status, await refused!.clone().text()).toBe(507)
+    expect(await refused!.json()).toEqual({ error: 'StorageFull', message: expect.stringMatching(/out of storage/) })
+    const db = server.pds.ctx.db
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
+    // Every acknowledged write is there, and nothing of the refused one.
+    const count = (db.prepare('SELECT count(*) AS n FROM record WHERE did = ?').get(alice.did) as { n: number }).n
+    expect(count).toBe(written.length)
+    // An operator makes room: the repository goes on from where it was.
+    db.pragma('max_page_count = 1000000')
+    const after = await alice.agent.com.atproto.repo.createRecord({ repo: alice.did, collection: POST, record: post('room again') })
+    expect(after.success).toBe(true)
+    const { data: car } = await alice.agent.com.atproto.sync.getRepo({ did: alice.did })
+    const repo = await verifyRepoCar(car, alice.did)
+    expect(repo.creates.length).toBe(written.length + 1)
   })
 })
