@@ -140,6 +140,10 @@ async function readJsonInput(c: Context, nsid: string, def: LexXrpcProcedure | L
   } catch {
     throw new XrpcError(400, 'InvalidRequest', 'Request body is not valid JSON')
   }
+  // An object schema takes an object: the lexicon validator lets an array through.
+  if (expects.schema?.type === 'object' && (body === null || typeof body !== 'object' || Array.isArray(body))) {
+    throw new XrpcError(400, 'InvalidRequest', `${nsid} takes a JSON object as input`)
+  }
   try {
     return ctx.lexicons.assertValidXrpcInput(nsid, body)
   } catch (err) {
