@@ -291,3 +291,35 @@ describe('disk full', () => {
     expect(repo.creates.length).toBe(written.length + 1)
   })
 })
+
+describe('account state', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startTestServer()
+  })
+  afterAll(() => server.close({ removeData: true }))
+
+  it('deactivateAccount refuses a JSON array as its body and changes nothing', async () => {
+    const alice = await server.createAccount('alice')
+    for (const body of ['[]', '[{"deleteAfter":"2030-01-01T00:00:00Z"}]', '"x"', '1', 'null']) {
+      const res = await xrpc(server, 'com.atproto.server.deactivateAccount', body, alice.agent.session!.accessJwt)
+      expect(res.status, body).toBe(400)
+      expect(await res.json()).toMatchObject({ error: 'InvalidRequest' })
+    }
+    expect(server.pds.ctx.accounts.get(alice.did)!.status).toBe('active')
+  })
+
+  it('a deactivated account cannot create grants', async () => {
+    const bob = await server.createAccount('bob')
+    const app = await server.createAccount('app')
+    const token = bob.agent.session!.accessJwt
+    await bob.agent.com.atproto.server.deactivateAccount({})
+    const res = await xrpc(server, 'dev.hearth.grant.create', { grantee: app.did, scopes: ['fit.steps'] }, token)
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({ error: 'AccountDeactivated' })
+    expect(server.pds.ctx.scopes.grants.listForOwner(bob.did)).toHaveLength(0)
+    await bob.agent.com.atproto.server.activateAccount()
+    const ok = await xrpc(server, 'dev.hearth.grant.create', { grantee: app.did, scopes: ['fit.steps'] }, token)
+    expect(ok.status).toBe(200)
+  })
+})
