@@ -5,8 +5,10 @@
  */
 import http from 'node:http'
 import { verifyRepoCar } from '@atproto/repo'
+import { Secp256k1Keypair } from '@atproto/crypto'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startTestServer, type TestServer } from '../helpers/test-server.js'
+import { TestApp, serviceDid } from '../scope/test-app.js'
 
 const POST = 'app.bsky.feed.post'
 const post = (text: string) => ({ $type: POST, text, createdAt: new Date().toISOString() })
@@ -321,5 +323,70 @@ describe('account state', () => {
     await bob.agent.com.atproto.server.activateAccount()
     const ok = await xrpc(server, 'dev.hearth.grant.create', { grantee: app.did, scopes: ['fit.steps'] }, token)
     expect(ok.status).toBe(200)
+  })
+})
+
+describe('issuer keys are re-read at most once per interval', () => {
+  let server: TestServer
+  let didServer: http.Server
+  let fetches = 0
+  let webDid = ''
+  let webKey: Secp256k1Keypair
+  beforeAll(async () => {
+    server = await startTestServer()
+    webKey = await Secp256k1Keypair.create()
+    // A did:web issuer on loopback (the resolver reads http://localhost:<port>/.well-known/did.json).
+    didServer = http.createServer((req, res) => {
+      fetches++
+      const doc = {
+        '@context': ['https://www.w3.org/ns/did/v1'],
+        id: webDid,
+        verificationMethod: [{ id: `${webDid}#atproto`, type: 'Multikey', controller: webDid, publicKeyMultibase: webKey.did().slice('did:key:'.length) }],
+      }
+      res.writeHead(req.url === '/.well-known/did.json' ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(doc))
+    })
+    await new Promise<void>((r) => didServer.listen(0, '127.0.0.1', () => r()))
+    webDid = `did:web:localhost%3A${(didServer.address() as { port: number }).port}`
+  })
+  afterAll(async () => {
+    await new Promise((r) => didServer.close(r))
+    await server.close({ removeData: true })
+  })
+
+  it('50 forged tokens from a cached issuer cost one fresh fetch; a differently-cased did:web host is the same issuer', async () => {
+    const app = await TestApp.register(server.plcUrl, 'keys')
+    const aud = await serviceDid(server.url)
+    const lxm = 'dev.hearth.scope.listRecords'
+    const owner = await server.createAccount('owner')
+    const params = { repo: owner.did, scope: 'fit.steps' }
+    const call = (token: string) => app.call(server.url, lxm, { params, token })
+    const fetched = vi.spyOn(server.pds.ctx.idResolver.did, 'resolveNoCheck')
+    // A good token caches the key.
+    expect((await call(await app.token({ aud, lxm }))).status).not.toBe(401)
+    const before = fetched.mock.calls.length
+    const forger = await Secp256k1Keypair.create()
+    for (let i = 0; i < 50; i++) {
+      const res = await call(await app.token({ aud, lxm, signer: forger }))
+      expect(res.status).toBe(401)
+      expect(res.json).toMatchObject({ error: 'BadJwtSignature' })
+    }
+    expect(fetched.mock.calls.length - before).toBeLessThanOrEqual(1)
+    // The real key still works.
+    expect((await call(await app.token({ aud, lxm }))).status).not.toBe(401)
+    fetched.mockRestore()
+
+    // did:web: one document, whatever case the host is written in.
+    const upper = webDid.replace('localhost', 'LOCALHOST')
+    for (const iss of [webDid, upper, webDid.replace('localhost', 'LocalHost')]) {
+      const res = await call(await app.token({ aud, lxm, iss, signer: webKey }))
+      expect(res.status, `${iss}: ${JSON.stringify(res.json)}`).not.toBe(401)
+    }
+    const webFetches = fetches
+    expect(webFetches).toBe(1)
+    for (let i = 0; i < 20; i++) {
+      const res = await call(await app.token({ aud, lxm, iss: i % 2 ? upper : webDid, signer: forger }))
+      expect(res.status).toBe(401)
+    }
+    expect(fetches - webFetches).toBeLessThanOrEqual(1)
   })
 })
