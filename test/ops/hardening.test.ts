@@ -311,6 +311,27 @@ describe('account state', () => {
     expect(server.pds.ctx.accounts.get(alice.did)!.status).toBe('active')
   })
 
+  it('getAccountInviteCodes lists the codes made for the caller, with their uses', async () => {
+    const carol = await server.createAccount('carol')
+    const empty = await carol.agent.com.atproto.server.getAccountInviteCodes()
+    expect(empty.data.codes).toEqual([])
+    const invites = server.pds.ctx.invites
+    const spent = invites.create(1, 'admin', carol.did)
+    const open = invites.create(2, 'admin', carol.did)
+    invites.create(1, 'admin') // for no one in particular: not carol's
+    invites.use(spent, 'did:plc:someoneelse')
+    const { data } = await carol.agent.com.atproto.server.getAccountInviteCodes()
+    expect(data.codes.map((c) => [c.code, c.available, c.uses.map((u) => u.usedBy)])).toEqual([
+      [spent, 1, ['did:plc:someoneelse']],
+      [open, 2, []],
+    ])
+    expect(data.codes[0]).toMatchObject({ forAccount: carol.did, createdBy: 'admin', disabled: false })
+    const unused = await carol.agent.com.atproto.server.getAccountInviteCodes({ includeUsed: false })
+    expect(unused.data.codes.map((c) => c.code)).toEqual([open])
+    const anonymous = await fetch(`${server.url}/xrpc/com.atproto.server.getAccountInviteCodes`)
+    expect(anonymous.status).toBe(401)
+  })
+
   it('a deactivated account cannot create grants', async () => {
     const bob = await server.createAccount('bob')
     const app = await server.createAccount('app')
