@@ -411,3 +411,33 @@ describe('issuer keys are re-read at most once per interval', () => {
     expect(fetches - webFetches).toBeLessThanOrEqual(1)
   })
 })
+
+describe('start-up on a taken port', () => {
+  it('says which port is taken and which variable sets it, without a stack trace', { timeout: 60_000 }, async () => {
+    const { runChildServerToExit } = await import('../helpers/child-server.js')
+    const fs = await import('node:fs')
+    const os = await import('node:os')
+    const path = await import('node:path')
+    const holder = http.createServer()
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', () => r()))
+    const port = (holder.address() as { port: number }).port
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-port-'))
+    try {
+      const result = await runChildServerToExit({
+        HEARTH_PORT: String(port),
+        HEARTH_HOST: '127.0.0.1',
+        HEARTH_DATA_DIR: dataDir,
+        HEARTH_LOG_LEVEL: 'silent',
+        HEARTH_CONTROL_SOCKET: 'off',
+      })
+      expect(result.code).toBe(1)
+      expect(result.output).toContain(`cannot listen on 127.0.0.1:${port}`)
+      expect(result.output).toMatch(/already in use/)
+      expect(result.output).toContain('HEARTH_PORT')
+      expect(result.output).not.toMatch(/\n\s+at /)
+    } finally {
+      await new Promise((r) => holder.close(r))
+      fs.rmSync(dataDir, { recursive: true, force: true })
+    }
+  })
+})
