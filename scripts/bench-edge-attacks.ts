@@ -40,7 +40,7 @@ function post(url: string, body: Buffer, chunked: boolean): Promise<number | 'no
 }
 
 const plc = await startEmbeddedPlc()
-const { child, dataDir, url } = await spawnHearth(plc.url, { HEARTH_RATE_LIMITS: 'on', HEARTH_RATE_SESSIONS_PER_IP: '1000000' })
+const { child, dataDir, url } = await spawnHearth(plc.url, { env: { HEARTH_RATE_LIMITS: 'on', HEARTH_RATE_SESSIONS_PER_IP: '1000000' } })
 const pid = child.pid!
 const out: Record<string, unknown> = {}
 try {

@@ -35,6 +35,14 @@ export interface XrpcMethod<P = any, I = any> {
   handler: (call: XrpcCall<P, I>) => unknown | Promise<unknown>
 }
 
+/**
+ * A JSON answer a handler already has as text (a cached record): sent as
+ * is, and still checked against the lexicon when output validation is on.
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 /** Wraps a handler so its types read well at the definition site. */
 export function xrpcMethod<P = any, I = any>(m: XrpcMethod<P, I>): XrpcMethod<P, I> {
   return m
@@ -59,14 +67,13 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
       const input = method.rawInput || verb === 'GET' ? undefined : await readJsonInput(c, nsid, def, ctx)
       const out = await method.handler({ params, input, auth, ctx, c })
       if (out instanceof Response) return out
+      if (out instanceof JsonText) {
+        if (ctx.config.validateOutput) assertValidOutput(ctx, nsid, JSON.parse(out.text))
+        return c.body(out.text, 200, JSON_HEADERS)
+      }
       if (out === undefined || out === null) return c.body(null, 200)
       if (ctx.config.validateOutput && def?.output?.encoding === 'application/json') {
-        try {
-          // Handlers answer in JSON form ({ $link }, blob objects); the lexicon checks typed values.
-          ctx.lexicons.assertValidXrpcOutput(nsid, jsonToLex(JSON.parse(JSON.stringify(out))))
-        } catch (err) {
-          throw new Error(`${nsid} produced output its lexicon refuses: ${(err as Error).message}`)
-        }
+        assertValidOutput(ctx, nsid, JSON.parse(JSON.stringify(out)))
       }
       return c.json(out)
     } catch (err) {
@@ -74,6 +81,17 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
     }
   })
   return app
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' }
+
+function assertValidOutput(ctx: AppContext, nsid: string, json: unknown): void {
+  try {
+    // Handlers answer in JSON form ({ $link }, blob objects); the lexicon checks typed values.
+    ctx.lexicons.assertValidXrpcOutput(nsid, jsonToLex(json as never))
+  } catch (err) {
+    throw new Error(`${nsid} produced output its lexicon refuses: ${(err as Error).message}`)
+  }
 }
 
 export function xrpcErrorResponse(c: Context, err: unknown, ctx: AppContext): Response {
