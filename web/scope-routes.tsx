@@ -146,6 +146,8 @@ export function scopeRoutes(ctx: AppContext, w: WebSignIn): Hono {
         if (form.decision === 'deny') {
           decided = requests.deny(id, me.account.did)
         } else if (form.decision === 'approve') {
+          // A deactivated account serves its data to no one, so it cannot give any away either.
+          if (me.account.status !== 'active') return approvePage(c, me, request, 'This account is deactivated: activate it before approving access.', 400)
           const chosen = Object.keys(form)
             .filter((k) => k.startsWith('scope:') && form[k])
             .map((k) => k.slice('scope:'.length))
