@@ -122,6 +122,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   tokens.pruneExpired()
   const appPasswords = new AppPasswords(db)
   const idResolver = new IdResolver({ plcUrl })
+  const scopes = createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver })
 
   return {
     config,
@@ -137,7 +138,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     vault,
     accountService: new AccountService({ config, accounts, invites, vault, plc, committer, eventLog }),
     tokens,
-    requestAuth: new RequestAuth(tokens, accounts, appPasswords),
+    requestAuth: new RequestAuth(tokens, accounts, appPasswords, scopes.serviceJwt),
     eventLog,
     firehose: new FirehoseFanout(eventLog, {
       maxBufferBytes: config.firehoseMaxBufferBytes,
@@ -156,6 +157,6 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     embeddedPlc,
     metrics,
     rateLimits: new RateLimits(config.rateLimits),
-    scopes: createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver }),
+    scopes,
   }
 }

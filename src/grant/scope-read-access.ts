@@ -10,11 +10,11 @@
  * about what is there. A bad token is a 401 that speaks only of the token.
  *
  * @example
- * const reader = await authorizeScopeRead(ctx, c.req.header('authorization'), NSID, params.repo, scope)
+ * const reader = authorizeScopeRead(ctx, auth!, params.repo, scope)  // auth: 'serviceOrOwner'
  * noteScopeRead(ctx, reader, { repo, scope, method: NSID, detail: rkey })
  */
 import type { AppContext } from '../context.js'
-import { bearerToken, isServiceJwt } from '../auth/service-jwt.js'
+import type { Credentials } from '../auth/request-auth.js'
 import { XrpcError } from '../xrpc/xrpc-error.js'
 
 export type ScopeReader = { kind: 'app'; appDid: string; grantId: string } | { kind: 'owner'; did: string }
@@ -23,25 +23,16 @@ export function scopeAccessDenied(repo: string, scope: string): XrpcError {
   return new XrpcError(403, 'ScopeAccessDenied', `No active grant lets the caller read scope ${scope} of ${repo}`)
 }
 
-export async function authorizeScopeRead(
-  ctx: AppContext,
-  authorization: string | undefined,
-  lxm: string,
-  repo: string,
-  scope: string,
-): Promise<ScopeReader> {
-  const token = bearerToken(authorization)
-  if (authorization && !token) throw new XrpcError(401, 'InvalidToken', 'Authorization must be "Bearer <token>"')
-  if (token && !isServiceJwt(token)) {
-    const auth = await ctx.requestAuth.verify('access', authorization)
-    if (auth?.did !== repo) throw scopeAccessDenied(repo, scope)
+/** Decides on the credentials the router checked (mode `serviceOrOwner`): an app's grant, or the owner themself. */
+export function authorizeScopeRead(ctx: AppContext, auth: Credentials, repo: string, scope: string): ScopeReader {
+  if (auth.kind !== 'service') {
+    if (auth.did !== repo) throw scopeAccessDenied(repo, scope)
     return { kind: 'owner', did: repo }
   }
-  const { iss } = await ctx.scopes.serviceJwt.verify(token, lxm)
   const owner = ctx.accounts.get(repo)
-  const grantId = owner?.status === 'active' ? ctx.scopes.grants.activeGrantFor(iss, repo, scope) : null
+  const grantId = owner?.status === 'active' ? ctx.scopes.grants.activeGrantFor(auth.did, repo, scope) : null
   if (!grantId) throw scopeAccessDenied(repo, scope)
-  return { kind: 'app', appDid: iss, grantId }
+  return { kind: 'app', appDid: auth.did, grantId }
 }
 
 /** Writes an app's read into its grant's read log (the owner's own reads are not logged). */

@@ -11,7 +11,8 @@
  */
 import { Hono, type Context } from 'hono'
 import { jsonToLex, type Lexicons, type LexXrpcQuery, type LexXrpcProcedure } from '@atproto/lexicon'
-import type { AuthMode, Credentials } from '../auth/request-auth.js'
+import type { AuthMode, Credentials, RequestFacts } from '../auth/request-auth.js'
+import { assertPermitted } from '../auth/method-permissions.js'
 import type { AppContext } from '../context.js'
 import { XrpcError } from './xrpc-error.js'
 
@@ -51,8 +52,10 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
         throw new XrpcError(405, 'InvalidRequest', `${nsid} is a ${def?.type ?? 'query'}: use HTTP ${verb}`)
       }
       const params = readParams(c, nsid, def, ctx.lexicons)
-      const auth = await ctx.requestAuth.verify(method.auth, c.req.header('authorization'))
+      const auth = await ctx.requestAuth.verify(method.auth, requestFacts(c, ctx), nsid)
       const input = method.rawInput || verb === 'GET' ? undefined : await readJsonInput(c, nsid, def, ctx)
+      // What an OAuth token may do depends on the input (the collection written, the blob's type).
+      if (auth?.kind === 'oauth') assertPermitted(ctx, nsid, auth, { params, input, contentType: c.req.header('content-type') })
       const out = await method.handler({ params, input, auth, ctx, c })
       if (out instanceof Response) return out
       if (out === undefined || out === null) return c.body(null, 200)
@@ -70,6 +73,17 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
     }
   })
   return app
+}
+
+/** The request as the auth path sees it; the URL is the public one, which DPoP proofs name. */
+export function requestFacts(c: Context, ctx: AppContext): RequestFacts {
+  const url = new URL(c.req.url)
+  return {
+    method: c.req.method,
+    url: `${ctx.config.publicUrl}${url.pathname}${url.search}`,
+    authorization: c.req.header('authorization'),
+    dpop: c.req.header('dpop'),
+  }
 }
 
 export function xrpcErrorResponse(c: Context, err: unknown, ctx: AppContext): Response {

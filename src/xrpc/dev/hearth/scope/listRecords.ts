@@ -18,10 +18,10 @@ interface Params {
 
 export default xrpcMethod<Params>({
   nsid: NSID,
-  auth: 'none',
-  async handler({ params, ctx, c }) {
+  auth: 'serviceOrOwner',
+  async handler({ params, ctx, auth }) {
     const scope = ensureValidScopeName(params.scope)
-    const reader = await authorizeScopeRead(ctx, c.req.header('authorization'), NSID, params.repo, scope)
+    const reader = authorizeScopeRead(ctx, auth!, params.repo, scope)
     const limit = params.limit ?? 50
     const page = ctx.repoReader.listRecords(params.repo, scope, { limit, cursor: params.cursor, reverse: params.reverse }, scope)
     noteScopeRead(ctx, reader, { repo: params.repo, scope, method: NSID, detail: `${page.records.length} records` })
