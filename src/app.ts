@@ -15,6 +15,7 @@ import { hearthMethods } from './xrpc/dev/hearth/index.js'
 import { scopeStreamRoute } from './scope/scope-stream.js'
 import { wellKnownRoutes } from './identity/well-known-routes.js'
 import { webRoutes } from '../web/routes.js'
+import { oauthRoutes } from './oauth/oauth-routes.js'
 import { installPublicEdge } from './ops/public-edge.js'
 import { firehoseSocketServer, SUBSCRIBE_REPOS_PATH } from './sequencer/firehose-socket.js'
 
@@ -30,6 +31,7 @@ export function buildApp(ctx: AppContext): BuiltApp {
   installPublicEdge(app, ctx)
   app.get('/xrpc/_health', (c) => c.json({ version: '0.1.0' }))
   app.route('/', wellKnownRoutes(ctx))
+  app.route('/', oauthRoutes(ctx))
   app.route('/', webRoutes(ctx))
   // Reached only by a plain GET: the WebSocket upgrade goes through `upgrade` below.
   app.get(SUBSCRIBE_REPOS_PATH, (c) =>

@@ -64,6 +64,8 @@ export interface Config {
   firehosePingSec: number
   /** Relays (origins) sent com.atproto.sync.requestCrawl at start and when accounts are created. */
   crawlers: string[]
+  /** OAuth client ids (metadata URLs) of first-party frontends: they get a session without the consent screen. */
+  oauthTrustedClients: string[]
   /** Least number of seconds between two requestCrawl calls to the crawlers. */
   crawlIntervalSec: number
   /** Unix socket of the control app (admin, ingest, metrics); null when HEARTH_CONTROL_SOCKET=off. */
@@ -151,6 +153,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     firehoseMaxBufferBytes: intVar(env, 'HEARTH_FIREHOSE_MAX_BUFFER_BYTES', 8 * 1024 * 1024, 64 * 1024, 1 << 30),
     firehosePingSec: intVar(env, 'HEARTH_FIREHOSE_PING_SEC', 30, 1, 3600),
     crawlers: crawlersVar(env),
+    oauthTrustedClients: trustedClientsVar(env),
     crawlIntervalSec: intVar(env, 'HEARTH_CRAWL_INTERVAL_SEC', 20 * 60, 1, 7 * 24 * 3600),
     controlSocket: controlSocketVar(env),
     controlIngestMaxBytes: intVar(env, 'HEARTH_CONTROL_INGEST_MAX_BYTES', 50 * 1024 * 1024, 1024, 1 << 30),
@@ -207,6 +210,21 @@ function crawlersVar(env: Env): string[] {
     .map((u) => u.trim())
     .filter(Boolean)
     .map((u) => urlVar({ HEARTH_CRAWLERS: u }, 'HEARTH_CRAWLERS', ''))
+}
+
+function trustedClientsVar(env: Env): string[] {
+  const raw = env.HEARTH_OAUTH_TRUSTED_CLIENTS
+  if (!raw) return []
+  return raw
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean)
+    .map((u) => {
+      if (!/^https:\/\/[^/]+\/./.test(u) && !u.startsWith('http://localhost')) {
+        throw new ConfigError('HEARTH_OAUTH_TRUSTED_CLIENTS', `"${u}" is not an OAuth client id (the https URL of a client metadata document)`)
+      }
+      return u
+    })
 }
 
 function boolVar(env: Env, name: string, def: boolean): boolean {

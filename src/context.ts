@@ -34,6 +34,7 @@ import { createLogger, type Logger } from './logger.js'
 import { HearthMetrics } from './observability/metrics.js'
 import { RateLimits } from './ops/rate-limits.js'
 import { createScopeServices, type ScopeServices } from './scope/scope-services.js'
+import { OAuthServer } from './oauth/oauth-server.js'
 
 export interface AppContext {
   config: Config
@@ -71,6 +72,8 @@ export interface AppContext {
   rateLimits: RateLimits
   /** Scopes and grants: ingest, grants, access requests, read log, inter-service JWTs. */
   scopes: ScopeServices
+  /** The OAuth authorization server (PAR, tokens, app sessions) and the check of its access tokens. */
+  oauth: OAuthServer
 }
 
 export interface ContextHooks {
@@ -122,7 +125,10 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   tokens.pruneExpired()
   const appPasswords = new AppPasswords(db)
   const idResolver = new IdResolver({ plcUrl })
+  const oauth = new OAuthServer({ config, db, secret: secrets.jwtSecret, accounts, lexicons, logger })
   const scopes = createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver })
+  const requestAuth = new RequestAuth(tokens, accounts, appPasswords, scopes.serviceJwt)
+  requestAuth.useOAuth(oauth)
 
   return {
     config,
@@ -136,9 +142,9 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     appPasswords,
     invites,
     vault,
-    accountService: new AccountService({ config, accounts, invites, vault, plc, committer, eventLog }),
+    accountService: new AccountService({ config, accounts, invites, vault, plc, committer, eventLog, endOAuthSessions: (did) => oauth.endAllSessionsOf(did) }),
     tokens,
-    requestAuth: new RequestAuth(tokens, accounts, appPasswords, scopes.serviceJwt),
+    requestAuth,
     eventLog,
     firehose: new FirehoseFanout(eventLog, {
       maxBufferBytes: config.firehoseMaxBufferBytes,
@@ -158,5 +164,6 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     metrics,
     rateLimits: new RateLimits(config.rateLimits),
     scopes,
+    oauth,
   }
 }

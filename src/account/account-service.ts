@@ -33,6 +33,8 @@ export interface AccountServiceDeps {
   plc: PlcDirectory
   committer: RepoCommitter
   eventLog: EventLog
+  /** Ends the OAuth sessions of an account that stops being active (apps lose access at once). */
+  endOAuthSessions?: (did: string) => void
 }
 
 export class AccountService {
@@ -162,6 +164,7 @@ export class AccountService {
       accounts.setStatus(did, status)
       eventLog.appendAccount(did, status === 'active', status === 'active' ? undefined : status)
     })
+    if (status !== 'active') this.deps.endOAuthSessions?.(did)
   }
 
   private checkRegistration(inviteCode: string | undefined): void {

@@ -41,7 +41,19 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
   const byNsid = new Map(methods.map((m) => [m.nsid, m]))
   const app = new Hono()
   app.all('/xrpc/:nsid', async (c) => {
-    const nsid = c.req.param('nsid')
+    const res = await handle(c)
+    // A DPoP client learns the nonce for its next proof from every answer (RFC 9449 §8.2).
+    if (c.req.header('dpop') !== undefined) {
+      try {
+        res.headers.set('DPoP-Nonce', ctx.oauth.dpop.nonce())
+      } catch {
+        // immutable headers (a streamed body): the client gets a nonce on its next use_dpop_nonce
+      }
+    }
+    return res
+  })
+  const handle = async (c: Context): Promise<Response> => {
+    const nsid = c.req.param('nsid')!
     try {
       const method = byNsid.get(nsid)
       if (!method) throw new XrpcError(404, 'MethodNotImplemented', `Method not implemented: ${nsid}`)
@@ -71,7 +83,7 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
     } catch (err) {
       return xrpcErrorResponse(c, err, ctx)
     }
-  })
+  }
   return app
 }
 
