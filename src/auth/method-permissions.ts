@@ -8,13 +8,13 @@
  * - A method in the table says what it needs, or `OAUTH_REFUSED` for what an
  *   app acting through OAuth may never do (app passwords, sessions).
  * - Any other method that takes a token, Hearth's own `dev.hearth.*` among
- *   them, needs `rpc:<nsid>?aud=<this server>#atproto_pds` (or a
+ *   them, needs `rpc:<nsid>?aud=<this server>#atproto_pds` or `aud=*` (or a
  *   transitional scope that covers it).
  *
  * A missing permission is a 403 named `ScopeMissingError`, naming the scope
  * the app should have asked for, as the reference PDS answers.
  */
-import { ScopeMissingError, ScopePermissions, type ScopePermissionsTransition } from '@atproto/oauth-scopes'
+import { ScopeMissingError, ScopePermissions, isAtprotoAudience, type ScopePermissionsTransition } from '@atproto/oauth-scopes'
 import type { AppContext } from '../context.js'
 import { XrpcError } from '../xrpc/xrpc-error.js'
 
@@ -42,9 +42,15 @@ const WRITE_ACTION: Record<string, 'create' | 'update' | 'delete'> = {
   'com.atproto.repo.applyWrites#delete': 'delete',
 }
 
-/** The account server's own id as an rpc: audience: Hearth serves its own methods. */
+/**
+ * This server as the audience of rpc: permissions for its own methods:
+ * `<service did>#atproto_pds`. A did:web with a port (a development server)
+ * is no valid audience for permissions, so there only `aud=*` permissions
+ * can name Hearth's methods.
+ */
 export function hearthAudience(ctx: AppContext): string {
-  return `${ctx.config.serviceDid}#atproto_pds`
+  const aud = `${ctx.config.serviceDid}#atproto_pds`
+  return isAtprotoAudience(aud) ? aud : '*'
 }
 
 const NEEDS = new Map<string, Need>([

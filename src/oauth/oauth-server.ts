@@ -86,7 +86,7 @@ export class OAuthServer implements OAuthAccessVerifier {
     this.dpop = new DpopVerifier(deps.secret)
     this.clients = new ClientResolver(new Set(deps.config.oauthTrustedClients))
     this.issuer = deps.config.publicUrl
-    this.sets = new PermissionSets(deps.lexicons, `${deps.config.serviceDid}#atproto_pds`)
+    this.sets = new PermissionSets(deps.lexicons)
     this.key = new Uint8Array(crypto.hkdfSync('sha256', deps.secret, Buffer.alloc(0), 'hearth oauth access token v1', 32))
   }
 

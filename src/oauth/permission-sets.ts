@@ -2,23 +2,20 @@
  * `include:<nsid>` scopes: an app asks for a permission set (a lexicon of
  * type `permission-set`) and gets exactly the `repo:`/`rpc:` permissions it
  * lists. Hearth resolves the sets it has lexicons for (its own
- * `dev.hearth.auth.*` in `lexicons/`, and any other permission-set lexicon
+ * `dev.hearth.scopeReader` and `dev.hearth.scopeWriter` in `lexicons/`, and any other permission-set lexicon
  * loaded there) and expands them when the person approves, so a token's
- * scope names only plain permissions. An `include:` with no `aud` takes
- * this server as the audience of its `rpc:` permissions.
+ * scope names only plain permissions. A set covers only methods under its
+ * own NSID group (dev.hearth.scopeReader → dev.hearth.*), as the spec says.
  *
  * @example
- * sets.expand('atproto include:dev.hearth.auth.scopeReader') // 'atproto rpc:dev.hearth.scope.listRecords?aud=…'
+ * sets.expand('atproto include:dev.hearth.scopeReader') // 'atproto rpc:dev.hearth.scope.listRecords?aud=*'
  */
 import type { Lexicons } from '@atproto/lexicon'
 import { IncludeScope, type LexiconPermissionSet } from '@atproto/oauth-scopes'
 import { invalidScope } from './oauth-error.js'
 
 export class PermissionSets {
-  constructor(
-    private lexicons: Lexicons,
-    private defaultAud: string,
-  ) {}
+  constructor(private lexicons: Lexicons) {}
 
   /** The set named `nsid`, or null when Hearth has no such permission-set lexicon. */
   get(nsid: string): LexiconPermissionSet | null {
@@ -38,8 +35,7 @@ export class PermissionSets {
       if (!include) throw invalidScope(`${value.slice(0, 100)} is not a valid include: scope`)
       const set = this.get(include.nsid)
       if (!set) throw invalidScope(`This server cannot resolve the permission set ${include.nsid}`)
-      const withAud = include.aud ? include : new IncludeScope(include.nsid, this.defaultAud as never)
-      for (const s of withAud.toScopes(set)) out.add(s)
+      for (const s of include.toScopes(set)) out.add(s)
     }
     return [...out].join(' ')
   }
