@@ -81,7 +81,10 @@ export class ClientResolver {
       const set = jwks as JSONWebKeySet | undefined
       if (!set || !Array.isArray(set.keys) || set.keys.length === 0) throw invalidClientMetadata('A private_key_jwt client must publish its keys (jwks or jwks_uri)')
       if (set.keys.some((k) => 'd' in k)) throw invalidClientMetadata('The client JWKS contains a private key')
-      keys = createLocalJWKSet(set)
+      // Signing keys only; `key_ops` is dropped because clients publish their key pair's ops
+      // (["sign"]) on the public half, which WebCrypto would refuse to verify with.
+      const signing = set.keys.filter((k) => k.use !== 'enc').map(({ key_ops: _ops, ...k }) => k)
+      keys = createLocalJWKSet({ keys: signing })
     }
     return this.checked(clientId, metadata, false, keys)
   }

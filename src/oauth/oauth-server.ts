@@ -133,8 +133,9 @@ export class OAuthServer implements OAuthAccessVerifier {
 
   async par(form: Record<string, string>, dpopProof: string | null): Promise<{ request_uri: string; expires_in: number }> {
     const client = await this.clients.resolve(form.client_id)
-    const clientAuth = await this.authenticateClient(client, form, '/oauth/par')
+    // The proof first: a client retrying after use_dpop_nonce sends the same client assertion again.
     const proof = dpopProof ? await this.dpop.verify(dpopProof, 'POST', `${this.issuer}/oauth/par`) : null
+    const clientAuth = await this.authenticateClient(client, form, '/oauth/par')
     const { client_assertion: _a, client_assertion_type: _t, ...rest } = form
     const parsed = oauthAuthorizationRequestParametersSchema.safeParse(rest)
     if (!parsed.success) throw invalidRequest(`Bad authorization request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ').slice(0, 300)}`)
@@ -212,8 +213,8 @@ export class OAuthServer implements OAuthAccessVerifier {
 
   async token(form: Record<string, string>, dpopProof: string | null) {
     const client = await this.clients.resolve(form.client_id)
-    const clientAuth = await this.authenticateClient(client, form, '/oauth/token')
     const proof = await this.dpop.verify(dpopProof, 'POST', `${this.issuer}/oauth/token`)
+    const clientAuth = await this.authenticateClient(client, form, '/oauth/token')
     if (form.grant_type === 'authorization_code') return this.exchangeCode(client, clientAuth, proof.jkt, form)
     if (form.grant_type === 'refresh_token') return this.refresh(client, clientAuth, proof.jkt, form)
     throw new OAuthError(400, 'unsupported_grant_type', 'grant_type must be authorization_code or refresh_token')
