@@ -95,5 +95,22 @@ describe('@atproto/oauth-client-node 0.3 signs a person in through Hearth', () =
     expect(landed!.searchParams.get('code')).toBeTruthy()
     const second = await client.callback(landed!.searchParams)
     expect(second.session.did).toBe(session.did)
+
+    // Connected apps: the app is listed with its permissions; revoking it there ends its tokens at once.
+    await page.goto(`${rig.server.url}/account/connected-apps`)
+    const rows = page.locator(`[data-client="${app.clientId}"]`)
+    // One: the client revoked its first session itself when the second one replaced it.
+    expect(await rows.count()).toBe(1)
+    expect(await rows.first().textContent()).toContain('Official Client Test')
+    expect(await rows.first().locator('[data-scope="transition:generic"]').count()).toBe(1)
+    await screenshot(page, 'oauth-connected-apps')
+    while ((await rows.count()) > 0) {
+      await rows.first().locator('[data-action=revoke]').click()
+      await page.waitForLoadState()
+    }
+    expect(await page.locator('[data-field=no-apps]').count()).toBe(1)
+    const after = await second.session.fetchHandler('/xrpc/com.atproto.server.getSession', { method: 'GET' })
+    expect(after.status).toBe(401)
+    expect((await after.json()).error).toBe('invalid_token')
   }, 120_000)
 })
