@@ -19,6 +19,7 @@ import { SigningKeyVault } from './account/signing-key-vault.js'
 import { AccountService } from './account/account-service.js'
 import { SessionTokens } from './auth/session-tokens.js'
 import { RequestAuth } from './auth/request-auth.js'
+import { ServiceJwtIssuer } from './auth/service-jwt-issuer.js'
 import { EventLog } from './sequencer/event-log.js'
 import { FirehoseFanout } from './sequencer/firehose-fanout.js'
 import { BlockTables } from './repo/sql-repo-storage.js'
@@ -51,6 +52,8 @@ export interface AppContext {
   accountService: AccountService
   tokens: SessionTokens
   requestAuth: RequestAuth
+  /** Mints inter-service JWTs signed with an account's key (proxying, getServiceAuth). */
+  serviceJwts: ServiceJwtIssuer
   eventLog: EventLog
   /** Hands every new event to the firehose's subscribers. */
   firehose: FirehoseFanout
@@ -138,6 +141,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     accountService: new AccountService({ config, accounts, invites, vault, plc, committer, eventLog }),
     tokens,
     requestAuth: new RequestAuth(tokens, accounts, appPasswords),
+    serviceJwts: new ServiceJwtIssuer(keypair),
     eventLog,
     firehose: new FirehoseFanout(eventLog, {
       maxBufferBytes: config.firehoseMaxBufferBytes,
