@@ -14,6 +14,7 @@ import { loadLexicons } from './lexicon/load-lexicons.js'
 import { RecordValidator } from './lexicon/record-validator.js'
 import { AccountStore } from './account/account-store.js'
 import { AppPasswords } from './account/app-passwords.js'
+import { AccountPreferences } from './account/preferences.js'
 import { InviteCodes } from './account/invite-codes.js'
 import { SigningKeyVault } from './account/signing-key-vault.js'
 import { AccountService } from './account/account-service.js'
@@ -47,6 +48,8 @@ export interface AppContext {
   recordValidator: RecordValidator
   accounts: AccountStore
   appPasswords: AppPasswords
+  /** app.bsky preferences kept for the account's clients. */
+  preferences: AccountPreferences
   invites: InviteCodes
   vault: SigningKeyVault
   accountService: AccountService
@@ -136,6 +139,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     recordValidator: new RecordValidator(lexicons),
     accounts,
     appPasswords,
+    preferences: new AccountPreferences(db),
     invites,
     vault,
     accountService: new AccountService({ config, accounts, invites, vault, plc, committer, eventLog }),

@@ -44,3 +44,12 @@ export function assertMayCallService(auth: Credentials, call: ServiceCall): void
     throw new XrpcError(403, 'InvalidToken', `${call.lxm} needs the account password or a privileged app password`)
   }
 }
+
+/**
+ * Full access: a session made with the account password. App passwords,
+ * privileged or not, are not full access (the birth date preference, for one,
+ * is not theirs to read).
+ */
+export function hasFullAccess(auth: Credentials): boolean {
+  return auth.kind === 'access' && auth.claims.scope === 'com.atproto.access'
+}
