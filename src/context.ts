@@ -21,6 +21,8 @@ import { AccountService } from './account/account-service.js'
 import { SessionTokens } from './auth/session-tokens.js'
 import { RequestAuth } from './auth/request-auth.js'
 import { ServiceJwtIssuer } from './auth/service-jwt-issuer.js'
+import { ProxyTargets } from './proxy/proxy-targets.js'
+import { ServiceProxy } from './proxy/service-proxy.js'
 import { EventLog } from './sequencer/event-log.js'
 import { FirehoseFanout } from './sequencer/firehose-fanout.js'
 import { BlockTables } from './repo/sql-repo-storage.js'
@@ -57,6 +59,10 @@ export interface AppContext {
   requestAuth: RequestAuth
   /** Mints inter-service JWTs signed with an account's key (proxying, getServiceAuth). */
   serviceJwts: ServiceJwtIssuer
+  /** Which service a forwarded call goes to (atproto-proxy, default AppView and chat service). */
+  proxyTargets: ProxyTargets
+  /** Forwards calls to other services, streaming both ways. */
+  serviceProxy: ServiceProxy
   eventLog: EventLog
   /** Hands every new event to the firehose's subscribers. */
   firehose: FirehoseFanout
@@ -128,6 +134,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   tokens.pruneExpired()
   const appPasswords = new AppPasswords(db)
   const idResolver = new IdResolver({ plcUrl })
+  const serviceJwts = new ServiceJwtIssuer(keypair)
 
   return {
     config,
@@ -145,7 +152,9 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     accountService: new AccountService({ config, accounts, invites, vault, plc, committer, eventLog }),
     tokens,
     requestAuth: new RequestAuth(tokens, accounts, appPasswords),
-    serviceJwts: new ServiceJwtIssuer(keypair),
+    serviceJwts,
+    proxyTargets: new ProxyTargets(config, plcUrl),
+    serviceProxy: new ServiceProxy({ serviceJwts, timeoutMs: config.proxyTimeoutMs, maxBodyBytes: config.maxBlobBytes, logger }),
     eventLog,
     firehose: new FirehoseFanout(eventLog, {
       maxBufferBytes: config.firehoseMaxBufferBytes,

@@ -36,13 +36,19 @@ export function xrpcMethod<P = any, I = any>(m: XrpcMethod<P, I>): XrpcMethod<P,
   return m
 }
 
-export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
+export interface XrpcRouterOptions {
+  /** Answers a method not in `methods` (service proxying); without it, 404 MethodNotImplemented. */
+  fallback?: (c: Context, nsid: string) => Promise<Response>
+}
+
+export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[], opts: XrpcRouterOptions = {}): Hono {
   const byNsid = new Map(methods.map((m) => [m.nsid, m]))
   const app = new Hono()
   app.all('/xrpc/:nsid', async (c) => {
     const nsid = c.req.param('nsid')
     try {
       const method = byNsid.get(nsid)
+      if (!method && opts.fallback) return await opts.fallback(c, nsid)
       if (!method) throw new XrpcError(404, 'MethodNotImplemented', `Method not implemented: ${nsid}`)
       const def = ctx.lexicons.getDef(nsid) as LexXrpcQuery | LexXrpcProcedure | undefined
       const verb = def?.type === 'procedure' ? 'POST' : 'GET'
