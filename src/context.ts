@@ -30,6 +30,7 @@ import { RecordIndex, fillMissingBlockCids } from './repo/record-index.js'
 import { RepoLock } from './repo/repo-lock.js'
 import { RepoCommitter } from './repo/repo-committer.js'
 import { RepoReader } from './repo/repo-reader.js'
+import { RecordsSinceRev } from './repo/records-since-rev.js'
 import { BlobIndex } from './blob/blob-index.js'
 import { DiskBlobStore, type BlobStore } from './blob/blob-store.js'
 import { PlcDirectory } from './identity/plc-directory.js'
@@ -71,6 +72,8 @@ export interface AppContext {
   repoLock: RepoLock
   committer: RepoCommitter
   repoReader: RepoReader
+  /** The account's records newer than a rev (read-after-write). */
+  recordsSinceRev: RecordsSinceRev
   blobIndex: BlobIndex
   blobStore: BlobStore
   plc: PlcDirectory
@@ -166,6 +169,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     repoLock,
     committer,
     repoReader: new RepoReader(db, blockTables, records),
+    recordsSinceRev: new RecordsSinceRev(db),
     blobIndex,
     blobStore: new DiskBlobStore(path.join(config.dataDir, 'blobs')),
     plc,

@@ -16,9 +16,9 @@ import type { Credentials } from '../auth/request-auth.js'
 import { assertMayCallService } from '../auth/service-call-permission.js'
 import { XrpcError } from '../xrpc/xrpc-error.js'
 import { isNeverProxied } from './method-classes.js'
-import type { UpstreamAnswer } from './service-proxy.js'
+import type { ForwardOptions, UpstreamAnswer } from './service-proxy.js'
 
-export async function forwardCall(ctx: AppContext, c: Context, nsid: string, auth: Credentials, opts: { query?: string } = {}): Promise<UpstreamAnswer> {
+export async function forwardCall(ctx: AppContext, c: Context, nsid: string, auth: Credentials, opts: ForwardOptions = {}): Promise<UpstreamAnswer> {
   if (isNeverProxied(nsid)) throw new XrpcError(500, 'InternalServerError', `${nsid} must never be forwarded`)
   const target = await ctx.proxyTargets.resolve(nsid, c.req.header('atproto-proxy'))
   assertMayCallService(auth, { lxm: nsid, aud: target.aud })
@@ -50,4 +50,14 @@ export function proxyFallback(ctx: AppContext) {
     const upstream = await forwardCall(ctx, c, nsid, auth!)
     return ctx.serviceProxy.toClient(upstream)
   }
+}
+
+/**
+ * True when the request's atproto-proxy header names an AppView other than
+ * the configured one: methods Hearth answers for its own AppView
+ * (preferences) are then that AppView's to answer.
+ */
+export function proxiedElsewhere(ctx: AppContext, c: Context, nsid: string): boolean {
+  const header = c.req.header('atproto-proxy')
+  return header !== undefined && ctx.proxyTargets.audFor(nsid, header) !== ctx.proxyTargets.appViewAud
 }

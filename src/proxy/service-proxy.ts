@@ -41,6 +41,13 @@ export interface ServiceProxyDeps {
   logger: Logger
 }
 
+export interface ForwardOptions {
+  /** The query string to send (with its '?'); default the request's own. */
+  query?: string
+  /** A body already read and parsed by the router, sent again as JSON (the request's stream is spent). */
+  json?: unknown
+}
+
 /** An answer of the service with a 2xx/3xx status, its body not yet read. */
 export interface UpstreamAnswer {
   status: number
@@ -58,15 +65,16 @@ export class ServiceProxy {
    * `target` on behalf of `iss`. Throws an XrpcError for a failure or an
    * error status.
    */
-  async call(req: Request, nsid: string, target: ProxyTarget, iss: string, opts: { query?: string } = {}): Promise<UpstreamAnswer> {
+  async call(req: Request, nsid: string, target: ProxyTarget, iss: string, opts: ForwardOptions = {}): Promise<UpstreamAnswer> {
     const token = await this.deps.serviceJwts.issue({ iss, aud: target.aud, lxm: nsid })
     const headers = new Headers({ authorization: `Bearer ${token}`, 'accept-encoding': req.headers.get('accept-encoding') || 'identity' })
     for (const name of REQUEST_HEADERS) {
       const value = req.headers.get(name)
       if (value !== null) headers.set(name, value)
     }
-    const hasBody = req.method === 'POST' && req.body !== null
-    if (hasBody) {
+    const hasBody = req.method === 'POST' && (opts.json !== undefined || req.body !== null)
+    if (opts.json !== undefined) headers.set('content-type', 'application/json')
+    else if (hasBody) {
       for (const name of ['content-type', 'content-encoding']) {
         const value = req.headers.get(name)
         if (value !== null) headers.set(name, value)
@@ -84,7 +92,9 @@ export class ServiceProxy {
       abort.abort(new Error(`no answer from ${target.aud} for ${this.deps.timeoutMs} ms`))
     })
     let tooLarge = false
-    const body = hasBody
+    const body = opts.json !== undefined
+      ? new Blob([JSON.stringify(opts.json)]).stream()
+      : hasBody
       ? req.body!.pipeThrough(
           byteLimit(this.deps.maxBodyBytes, () => {
             tooLarge = true

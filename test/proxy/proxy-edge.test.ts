@@ -128,6 +128,40 @@ describe('forwarding', () => {
   })
 })
 
+describe('preferences', () => {
+  it('are answered here for the configured AppView, and by another AppView its header names', async () => {
+    const before = svc.seen.length
+    const put = await xrpc('app.bsky.actor.putPreferences', {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/json', 'atproto-proxy': `${svc.did}#bsky_appview` },
+      body: JSON.stringify({ preferences: [{ $type: 'app.bsky.actor.defs#adultContentPref', enabled: true }] }),
+    })
+    expect(put.status).toBe(200)
+    const local = await xrpc('app.bsky.actor.getPreferences', { headers: auth() })
+    expect((await local.json()).preferences).toEqual([{ $type: 'app.bsky.actor.defs#adultContentPref', enabled: true }])
+    expect(svc.seen.length).toBe(before)
+
+    jsonAnswer({ preferences: [{ $type: 'app.bsky.actor.defs#adultContentPref', enabled: false }] })
+    const elsewhere = await xrpc('app.bsky.actor.getPreferences', { headers: { ...auth(), 'atproto-proxy': `${svc.did}#test_svc` } })
+    expect((await elsewhere.json()).preferences[0].enabled).toBe(false)
+    expect(lastSeen().url).toBe('/xrpc/app.bsky.actor.getPreferences')
+    svc.answer = async (_req, res, body) => {
+      const got = JSON.parse((await body()).toString())
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ got }))
+    }
+    const prefs = { preferences: [{ $type: 'app.bsky.actor.defs#adultContentPref', enabled: false }] }
+    const putElsewhere = await xrpc('app.bsky.actor.putPreferences', {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/json', 'atproto-proxy': `${svc.did}#test_svc` },
+      body: JSON.stringify(prefs),
+    })
+    expect(await putElsewhere.json()).toEqual({ got: prefs })
+    // Ours are as they were.
+    expect((await (await xrpc('app.bsky.actor.getPreferences', { headers: auth() })).json()).preferences[0].enabled).toBe(true)
+  })
+})
+
 describe('streaming', () => {
   it('streams the request body: the service has the first chunk before the client sends the last', async () => {
     let firstChunkArrived!: () => void
