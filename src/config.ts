@@ -322,11 +322,11 @@ function serviceVar(env: Env, urlName: string, didName: string): ServiceConfig |
   const url = urlVar({ [urlName]: rawUrl }, urlName, '')
   const problem = endpointProblem(url, { allowHttpLoopback: boolVar(env, 'HEARTH_PROXY_ALLOW_HTTP_LOOPBACK', false) })
   if (problem) throw new ConfigError(urlName, `${url} ${problem}`)
+  if (did.includes('#')) throw new ConfigError(didName, `give the DID without a #service fragment: "${did}"`)
   try {
     ensureValidDid(did)
   } catch {
     throw new ConfigError(didName, `not a DID: "${did}"`)
   }
-  if (did.includes('#')) throw new ConfigError(didName, `give the DID without a #service fragment: "${did}"`)
   return { url, did }
 }

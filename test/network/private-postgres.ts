@@ -18,7 +18,17 @@ import { promisify } from 'node:util'
 import { freePort } from '../helpers/test-server.js'
 
 const run = promisify(execFile)
-const BIN = process.env.HEARTH_PG_BIN ?? '/usr/lib/postgresql/15/bin'
+/** Debian's PostgreSQL binaries (the newest installed major), or HEARTH_PG_BIN. */
+const BIN =
+  process.env.HEARTH_PG_BIN ??
+  (fs.existsSync('/usr/lib/postgresql')
+    ? fs
+        .readdirSync('/usr/lib/postgresql')
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+        .map((v) => `/usr/lib/postgresql/${v}/bin`)[0]
+    : undefined) ??
+  '/usr/lib/postgresql/15/bin'
 
 export interface PrivatePostgres {
   url: string
