@@ -9,7 +9,9 @@
  *   app acting through OAuth may never do (app passwords, sessions).
  * - Any other method that takes a token, Hearth's own `dev.hearth.*` among
  *   them, needs `rpc:<nsid>?aud=<this server>#atproto_pds` or `aud=*` (or a
- *   transitional scope that covers it).
+ *   transitional scope that covers it); an app.bsky.* / chat.bsky.* method
+ *   Hearth answers itself names the service it stands in for (the AppView).
+ * - Forwarded calls are checked in src/auth/service-call-permission.ts.
  *
  * A missing permission is a 403 named `ScopeMissingError`, naming the scope
  * the app should have asked for, as the reference PDS answers.
@@ -22,6 +24,8 @@ export interface CallFacts {
   params: any
   input: any
   contentType?: string
+  /** The atproto-proxy header: which service an app.bsky.* / chat.bsky.* method is for. */
+  proxyHeader?: string
 }
 
 type Need = (p: ScopePermissionsTransition, call: CallFacts, ctx: AppContext) => void
@@ -86,9 +90,19 @@ const NEEDS = new Map<string, Need>([
   ],
 ])
 
+/**
+ * Whose method `nsid` is: Hearth's own (com.atproto.*, dev.hearth.*), or another
+ * service's that Hearth answers for it (preferences, read-after-write views):
+ * then the permission names that service, as it would for a proxied call.
+ */
+function audienceOf(ctx: AppContext, nsid: string, call: CallFacts): string {
+  if (nsid.startsWith('com.atproto.') || nsid.startsWith('dev.hearth.')) return hearthAudience(ctx)
+  return ctx.proxyTargets.audFor(nsid, call.proxyHeader) ?? hearthAudience(ctx)
+}
+
 /** Throws the 403 a missing permission gets; returns when the token allows the call. */
 export function assertPermitted(ctx: AppContext, nsid: string, auth: { permissions: ScopePermissionsTransition }, call: CallFacts): void {
-  const need: Need = NEEDS.get(nsid) ?? ((p) => p.assertRpc({ lxm: nsid, aud: hearthAudience(ctx) }))
+  const need: Need = NEEDS.get(nsid) ?? ((p) => p.assertRpc({ lxm: nsid, aud: audienceOf(ctx, nsid, call) }))
   try {
     need(auth.permissions, call, ctx)
   } catch (err) {

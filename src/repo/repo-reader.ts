@@ -149,6 +149,6 @@ export class RepoReader {
 }
 
 /** A record block as data-model JSON. */
-function recordJson(content: Uint8Array): unknown {
+export function recordJson(content: Uint8Array): unknown {
   return lexToJson(cborToLexRecord(content) as never)
 }

@@ -11,7 +11,8 @@
  */
 import { Hono, type Context } from 'hono'
 import { jsonToLex, type Lexicons, type LexXrpcQuery, type LexXrpcProcedure } from '@atproto/lexicon'
-import type { AuthMode, Credentials, RequestFacts } from '../auth/request-auth.js'
+import type { AuthMode, Credentials } from '../auth/request-auth.js'
+import { requestFacts } from '../auth/request-facts.js'
 import { assertPermitted } from '../auth/method-permissions.js'
 import type { AppContext } from '../context.js'
 import { XrpcError } from './xrpc-error.js'
@@ -48,7 +49,12 @@ export function xrpcMethod<P = any, I = any>(m: XrpcMethod<P, I>): XrpcMethod<P,
   return m
 }
 
-export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
+export interface XrpcRouterOptions {
+  /** Answers a method not in `methods` (service proxying); without it, 404 MethodNotImplemented. */
+  fallback?: (c: Context, nsid: string) => Promise<Response>
+}
+
+export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[], opts: XrpcRouterOptions = {}): Hono {
   const byNsid = new Map(methods.map((m) => [m.nsid, m]))
   const app = new Hono()
   app.all('/xrpc/:nsid', async (c) => {
@@ -67,6 +73,7 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
     const nsid = c.req.param('nsid')!
     try {
       const method = byNsid.get(nsid)
+      if (!method && opts.fallback) return await opts.fallback(c, nsid)
       if (!method) throw new XrpcError(404, 'MethodNotImplemented', `Method not implemented: ${nsid}`)
       const def = ctx.lexicons.getDef(nsid) as LexXrpcQuery | LexXrpcProcedure | undefined
       const verb = def?.type === 'procedure' ? 'POST' : 'GET'
@@ -78,7 +85,7 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
       const auth = await ctx.requestAuth.verify(method.auth, requestFacts(c, ctx), nsid)
       const input = method.rawInput || verb === 'GET' ? undefined : await readJsonInput(c, nsid, def, ctx)
       // What an OAuth token may do depends on the input (the collection written, the blob's type).
-      if (auth?.kind === 'oauth') assertPermitted(ctx, nsid, auth, { params, input, contentType: c.req.header('content-type') })
+      if (auth?.kind === 'oauth') assertPermitted(ctx, nsid, auth, { params, input, contentType: c.req.header('content-type'), proxyHeader: c.req.header('atproto-proxy') })
       const out = await method.handler({ params, input, auth, ctx, c })
       if (out instanceof Response) return out
       if (out instanceof JsonText) {
@@ -95,17 +102,6 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
     }
   }
   return app
-}
-
-/** The request as the auth path sees it; the URL is the public one, which DPoP proofs name. */
-export function requestFacts(c: Context, ctx: AppContext): RequestFacts {
-  const url = new URL(c.req.url)
-  return {
-    method: c.req.method,
-    url: `${ctx.config.publicUrl}${url.pathname}${url.search}`,
-    authorization: c.req.header('authorization'),
-    dpop: c.req.header('dpop'),
-  }
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
