@@ -78,6 +78,8 @@ const NEEDS = new Map<string, Need>([
   ['com.atproto.server.deactivateAccount', (p) => p.assertAccount({ attr: 'status', action: 'manage' })],
   ['com.atproto.server.activateAccount', (p) => p.assertAccount({ attr: 'status', action: 'manage' })],
   ['com.atproto.identity.updateHandle', (p) => p.assertIdentity({ attr: 'handle' })],
+  // A token for another service: checked against that service in the method (auth/service-call-permission.ts).
+  ['com.atproto.server.getServiceAuth', () => {}],
   ['com.atproto.server.createAppPassword', OAUTH_REFUSED],
   ['com.atproto.server.listAppPasswords', OAUTH_REFUSED],
   ['com.atproto.server.revokeAppPassword', OAUTH_REFUSED],

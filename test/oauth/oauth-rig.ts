@@ -16,6 +16,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { BrowserContext } from 'playwright-core'
 import { freePort, startTestServer, type TestServer } from '../helpers/test-server.js'
+import type { EmbeddedPlc } from '../../src/identity/embedded-plc.js'
 import { startLocalProviders, type LocalProviders } from '../helpers/oauth-providers.js'
 
 export interface RegisteredApp {
@@ -38,7 +39,7 @@ export interface OAuthRig {
   close(): Promise<void>
 }
 
-export async function startOAuthRig(opts: { env?: Record<string, string> } = {}): Promise<OAuthRig> {
+export async function startOAuthRig(opts: { env?: Record<string, string>; plc?: EmbeddedPlc } = {}): Promise<OAuthRig> {
   const port = await freePort()
   const providers = await startLocalProviders({ hearthUrl: `http://localhost:${port}` })
   const docs = new Map<string, { status: number; body: string }>()
@@ -62,7 +63,7 @@ export async function startOAuthRig(opts: { env?: Record<string, string> } = {})
     }
     return original(input, init)
   }
-  const server = await startTestServer({ env: { ...providers.env, ...opts.env }, config: { port } })
+  const server = await startTestServer({ env: { ...providers.env, ...opts.env }, config: { port }, plc: opts.plc })
 
   const rig: OAuthRig = {
     server,
