@@ -81,6 +81,24 @@ describe('Hearth as an OAuth authorization server', () => {
     expect(requestRows()).toBe(before)
   })
 
+  it('client metadata that breaks the profile is invalid_client_metadata', async () => {
+    const cases: Array<[string, Record<string, unknown>]> = [
+      ['notdpop', { dpop_bound_access_tokens: false }],
+      ['httpredirect', { redirect_uris: ['http://httpredirect.apps.test/callback'] }],
+      ['noatproto', { scope: 'transition:generic' }],
+      ['nocode', { grant_types: ['refresh_token'] }],
+      ['nokeys', { token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'ES256' }],
+      ['wrongid', { client_id: 'https://someone-else.apps.test/oauth-client-metadata.json' }],
+      ['huge', { client_name: 'x'.repeat(70 * 1024) }],
+    ]
+    for (const [name, overrides] of cases) {
+      const bad = rig.registerApp(name, overrides)
+      const c = await RawOAuthClient.create(rig.server.url, { clientId: `https://${name}.apps.test/oauth-client-metadata.json`, redirectUri: bad.redirectUri })
+      const res = await c.par({ scope: 'atproto' })
+      expect([res.status, res.body.error], name).toEqual([400, 'invalid_client_metadata'])
+    }
+  })
+
   it('an expired PAR request cannot be used', async () => {
     const c = await signedInClient()
     const par = await c.par({ scope: 'atproto' })
