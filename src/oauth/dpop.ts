@@ -14,7 +14,7 @@
  * const { jkt } = await dpop.verify(req.header('dpop'), 'POST', 'https://pds.example/oauth/token')
  */
 import crypto from 'node:crypto'
-import { EmbeddedJWK, calculateJwkThumbprint, decodeProtectedHeader, jwtVerify, type JWK } from 'jose'
+import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify, type CryptoKey, type JWK } from 'jose'
 import { OAuthError } from './oauth-error.js'
 
 const NONCE_STEP_MS = 60_000
@@ -28,9 +28,13 @@ export interface DpopProof {
   jti: string
 }
 
+const KEY_CACHE_SIZE = 10_000
+
 export class DpopVerifier {
   private key: Buffer
   private seen = new Map<string, number>()
+  /** A client signs every request with the same key: import it and hash its thumbprint once. */
+  private keys = new Map<string, { key: CryptoKey; jkt: string }>()
 
   constructor(
     secret: Uint8Array,
@@ -70,8 +74,11 @@ export class DpopVerifier {
     const jwk = header.jwk as JWK | undefined
     if (!jwk || typeof jwk !== 'object' || 'd' in jwk) throw new OAuthError(400, 'invalid_dpop_proof', 'The DPoP proof must carry its public key (jwk) and no private part')
     let payload
+    let jkt: string
     try {
-      ;({ payload } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: ['ES256'], clockTolerance: FUTURE_SKEW_SEC }))
+      const known = await this.publicKey(jwk)
+      jkt = known.jkt
+      ;({ payload } = await jwtVerify(proof, known.key, { typ: 'dpop+jwt', algorithms: ['ES256'], clockTolerance: FUTURE_SKEW_SEC }))
     } catch (err) {
       throw new OAuthError(400, 'invalid_dpop_proof', `The DPoP proof does not verify (${(err as Error).message.slice(0, 120)}); it must be an ES256 dpop+jwt`)
     }
@@ -97,7 +104,18 @@ export class DpopVerifier {
     }
     // Last, so a proof refused for another reason does not spend its jti.
     if (!this.claimJti(payload.jti, payload.iat)) throw new OAuthError(400, 'invalid_dpop_proof', 'This DPoP proof was already used: make a new one for each request')
-    return { jkt: await calculateJwkThumbprint(jwk, 'sha256'), jti: payload.jti }
+    return { jkt, jti: payload.jti }
+  }
+
+  private async publicKey(jwk: JWK): Promise<{ key: CryptoKey; jkt: string }> {
+    if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.x !== 'string' || typeof jwk.y !== 'string') throw new Error('the jwk must be a P-256 public key')
+    const id = `${jwk.x}.${jwk.y}`
+    const hit = this.keys.get(id)
+    if (hit) return hit
+    const entry = { key: (await importJWK({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, 'ES256')) as CryptoKey, jkt: await calculateJwkThumbprint(jwk, 'sha256') }
+    if (this.keys.size >= KEY_CACHE_SIZE) this.keys.delete(this.keys.keys().next().value!)
+    this.keys.set(id, entry)
+    return entry
   }
 
   private claimJti(jti: string, iat: number): boolean {
