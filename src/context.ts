@@ -140,8 +140,9 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   tokens.pruneExpired()
   const appPasswords = new AppPasswords(db)
   const idResolver = new IdResolver({ plcUrl })
+  const blobStore = new DiskBlobStore(path.join(config.dataDir, 'blobs'))
   const oauth = new OAuthServer({ config, db, secret: secrets.jwtSecret, accounts, lexicons, logger })
-  const scopes = createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver })
+  const scopes = createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver, records, blobStore, lock: repoLock })
   const requestAuth = new RequestAuth(tokens, accounts, appPasswords, scopes.serviceJwt)
   requestAuth.useOAuth(oauth)
   const serviceJwts = new ServiceJwtIssuer(keypair)
@@ -178,7 +179,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     repoReader: new RepoReader(db, blockTables, records),
     recordsSinceRev: new RecordsSinceRev(db),
     blobIndex,
-    blobStore: new DiskBlobStore(path.join(config.dataDir, 'blobs')),
+    blobStore,
     plc,
     idResolver,
     embeddedPlc,

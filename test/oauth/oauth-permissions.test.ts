@@ -97,7 +97,7 @@ describe('permissions of OAuth tokens', () => {
   })
 
   it('include: a Hearth permission set gets exactly the set’s permissions', async () => {
-    await rig.server.pds.ctx.scopes.ingest.ingest(alice.did, 'notes.daily', [{ text: 'one' }])
+    await rig.server.pds.ctx.scopes.ingest.ingest(alice.did, 'notes.daily', [{ data: { text: 'one' } }])
     const { tokens, call } = await tokenFor('reader', 'atproto include:dev.hearth.scopeReader')
     // The set's four methods, as one rpc: permission (the library's normalized form), and nothing else.
     expect(tokens.scope).toBe('atproto rpc?lxm=dev.hearth.grant.list&lxm=dev.hearth.scope.getRecord&lxm=dev.hearth.scope.getRepo&lxm=dev.hearth.scope.listRecords&aud=*')
