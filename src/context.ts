@@ -34,6 +34,7 @@ import { createLogger, type Logger } from './logger.js'
 import { HearthMetrics } from './observability/metrics.js'
 import { RateLimits } from './ops/rate-limits.js'
 import { createScopeServices, type ScopeServices } from './scope/scope-services.js'
+import { createMoveServices, type MoveServices } from './move/move-services.js'
 
 export interface AppContext {
   config: Config
@@ -71,6 +72,8 @@ export interface AppContext {
   rateLimits: RateLimits
   /** Scopes and grants: ingest, grants, access requests, read log, inter-service JWTs. */
   scopes: ScopeServices
+  /** Accounts moving in and out: importRepo, PLC operations and their codes, activation. */
+  moves: MoveServices
 }
 
 export interface ContextHooks {
@@ -122,6 +125,8 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   tokens.pruneExpired()
   const appPasswords = new AppPasswords(db)
   const idResolver = new IdResolver({ plcUrl })
+  const accountService = new AccountService({ config, accounts, invites, vault, plc, committer, eventLog })
+  const scopes = createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver })
 
   return {
     config,
@@ -135,7 +140,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     appPasswords,
     invites,
     vault,
-    accountService: new AccountService({ config, accounts, invites, vault, plc, committer, eventLog }),
+    accountService,
     tokens,
     requestAuth: new RequestAuth(tokens, accounts, appPasswords),
     eventLog,
@@ -156,6 +161,10 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     embeddedPlc,
     metrics,
     rateLimits: new RateLimits(config.rateLimits),
-    scopes: createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver }),
+    scopes,
+    moves: createMoveServices({
+      config, db, logger, accounts, invites, vault, accountService, serviceJwt: scopes.serviceJwt, idResolver, eventLog, plc,
+      tables: blockTables, records, blobs: blobIndex, lock: repoLock, committer,
+    }),
   }
 }
