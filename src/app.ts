@@ -12,6 +12,7 @@ import { repoMethods } from './xrpc/com/atproto/repo/index.js'
 import { syncMethods } from './xrpc/com/atproto/sync/index.js'
 import { identityMethods } from './xrpc/com/atproto/identity/index.js'
 import { hearthMethods } from './xrpc/dev/hearth/index.js'
+import { actorMethods } from './xrpc/app/bsky/actor/index.js'
 import { scopeStreamRoute } from './scope/scope-stream.js'
 import { wellKnownRoutes } from './identity/well-known-routes.js'
 import { webRoutes } from '../web/routes.js'
@@ -35,7 +36,7 @@ export function buildApp(ctx: AppContext): BuiltApp {
   app.get(SUBSCRIBE_REPOS_PATH, (c) =>
     c.json({ error: 'InvalidRequest', message: 'subscribeRepos is a WebSocket: connect with Upgrade: websocket' }, 426),
   )
-  app.route('/', xrpcRouter(ctx, [...serverMethods, ...repoMethods, ...syncMethods, ...identityMethods, ...hearthMethods]))
+  app.route('/', xrpcRouter(ctx, [...serverMethods, ...repoMethods, ...syncMethods, ...identityMethods, ...hearthMethods, ...actorMethods]))
   app.notFound((c) => c.json({ error: 'NotFound', message: `Nothing at ${c.req.path}` }, 404))
   app.onError((err, c) => {
     ctx.logger.error({ err, path: c.req.path }, 'unhandled error')

@@ -14,11 +14,13 @@ import { loadLexicons } from './lexicon/load-lexicons.js'
 import { RecordValidator } from './lexicon/record-validator.js'
 import { AccountStore } from './account/account-store.js'
 import { AppPasswords } from './account/app-passwords.js'
+import { AccountPreferences } from './account/preferences.js'
 import { InviteCodes } from './account/invite-codes.js'
 import { SigningKeyVault } from './account/signing-key-vault.js'
 import { AccountService } from './account/account-service.js'
 import { SessionTokens } from './auth/session-tokens.js'
 import { RequestAuth } from './auth/request-auth.js'
+import { ServiceJwtIssuer } from './auth/service-jwt-issuer.js'
 import { EventLog } from './sequencer/event-log.js'
 import { FirehoseFanout } from './sequencer/firehose-fanout.js'
 import { BlockTables } from './repo/sql-repo-storage.js'
@@ -47,11 +49,15 @@ export interface AppContext {
   recordValidator: RecordValidator
   accounts: AccountStore
   appPasswords: AppPasswords
+  /** app.bsky preferences kept for the account's clients. */
+  preferences: AccountPreferences
   invites: InviteCodes
   vault: SigningKeyVault
   accountService: AccountService
   tokens: SessionTokens
   requestAuth: RequestAuth
+  /** Mints inter-service JWTs signed with an account's key (proxying, getServiceAuth). */
+  serviceJwts: ServiceJwtIssuer
   eventLog: EventLog
   /** Hands every new event to the firehose's subscribers. */
   firehose: FirehoseFanout
@@ -138,11 +144,13 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     recordValidator: new RecordValidator(lexicons),
     accounts,
     appPasswords,
+    preferences: new AccountPreferences(db),
     invites,
     vault,
     accountService,
     tokens,
     requestAuth: new RequestAuth(tokens, accounts, appPasswords),
+    serviceJwts: new ServiceJwtIssuer(keypair),
     eventLog,
     firehose: new FirehoseFanout(eventLog, {
       maxBufferBytes: config.firehoseMaxBufferBytes,

@@ -1,0 +1,4 @@
+import getPreferences from './getPreferences.js'
+import putPreferences from './putPreferences.js'
+
+export const actorMethods = [getPreferences, putPreferences]
