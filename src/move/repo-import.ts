@@ -17,9 +17,10 @@
  * replaces whatever an earlier import left, in one transaction. Nothing is
  * written before everything has been checked.
  */
-import { MST, MemoryBlockstore, Repo, readCarStream, signCommit, verifyCommitSig, cborToLexRecord, BlockMap } from '@atproto/repo'
+import { MST, MemoryBlockstore, Repo, readCarStream, signCommit, verifyCommitSig, BlockMap } from '@atproto/repo'
 import { TID } from '@atproto/common'
-import { encode as cborEncode } from '@atproto/lex-cbor'
+import { encode as cborEncode, decode as cborDecode } from '@atproto/lex-cbor'
+import { ifCid } from '@atproto/lex-data'
 import type { IdResolver } from '@atproto/identity'
 import type { Keypair } from '@atproto/crypto'
 import type { Logger } from '../logger.js'
@@ -29,7 +30,7 @@ import type { RepoCommitter } from '../repo/repo-committer.js'
 import type { BlockTables } from '../repo/sql-repo-storage.js'
 import type { RepoReplacer, ReplacementRecord } from '../repo/repo-replace.js'
 import { lockKey } from '../repo/repo-committer.js'
-import { cidForBytes, findBlobs } from '../repo/prepare-writes.js'
+import { cidForBytes } from '../repo/prepare-writes.js'
 import { XrpcError, invalidRequest, forbidden } from '../xrpc/xrpc-error.js'
 import type { Account } from '../account/account-store.js'
 
@@ -173,7 +174,7 @@ export class RepoImport {
         const slash = leaf.key.indexOf('/')
         let blobCids: string[]
         try {
-          blobCids = findBlobs(cborToLexRecord(bytes)).map((b) => b.cid)
+          blobCids = blobCidsIn(cborDecode(bytes))
         } catch (err) {
           throw invalidRequest(`The record ${leaf.key} is not a valid record: ${(err as Error).message}`, 'InvalidRepo')
         }
@@ -192,4 +193,21 @@ export class RepoImport {
     treeBlocks.addMap(nodes)
     return { records, treeBlocks }
   }
+}
+
+/**
+ * The blob CIDs a decoded record references: `{ $type: 'blob', ref: <CID> }`
+ * anywhere in it. Walked on the data model directly, since a record from
+ * elsewhere must not depend on which library instance made its BlobRefs.
+ */
+export function blobCidsIn(value: unknown, out = new Set<string>()): string[] {
+  if (Array.isArray(value)) {
+    for (const v of value) blobCidsIn(v, out)
+  } else if (value && typeof value === 'object' && !(value instanceof Uint8Array) && !ifCid(value)) {
+    const o = value as Record<string, unknown>
+    const ref = o.$type === 'blob' ? ifCid(o.ref) : null
+    if (ref) out.add(ref.toString())
+    else for (const v of Object.values(o)) blobCidsIn(v, out)
+  }
+  return [...out]
 }

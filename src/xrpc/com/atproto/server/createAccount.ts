@@ -2,7 +2,7 @@ import type { ComAtprotoServerCreateAccount } from '@atproto/api'
 import { xrpcMethod } from '../../../xrpc-router.js'
 import { invalidRequest } from '../../../xrpc-error.js'
 import { bearerToken } from '../../../../auth/service-jwt.js'
-import { didDocFor } from '../../../../identity/did-documents.js'
+import { didDocFor, didDocForSession } from '../../../../identity/did-documents.js'
 
 export default xrpcMethod<unknown, ComAtprotoServerCreateAccount.InputSchema>({
   nsid: 'com.atproto.server.createAccount',
@@ -19,7 +19,7 @@ export default xrpcMethod<unknown, ComAtprotoServerCreateAccount.InputSchema>({
         serviceAuth: bearerToken(c.req.header('authorization')),
       })
       const tokens = await ctx.tokens.issue(moving.did, null)
-      return { handle: moving.handle, did: moving.did, didDoc: await didDocFor(ctx, moving.did, true), ...tokens }
+      return { handle: moving.handle, did: moving.did, didDoc: await didDocForSession(ctx, moving, true), ...tokens }
     }
     if (input.plcOp) throw invalidRequest('plcOp is not supported: the server makes the genesis operation', 'InvalidRequest')
     if (!input.password) throw invalidRequest('A password is required', 'InvalidPassword')
