@@ -13,6 +13,8 @@ import type { TestPds } from '@atproto/dev-env'
 import { startTestPlc, startTestServer, type TestServer } from '../helpers/test-server.js'
 import type { EmbeddedPlc } from '../../src/identity/embedded-plc.js'
 import { eventually } from '../firehose/stream-reader.js'
+import { launchChromium, screenshot } from '../web/chromium.js'
+import type { Browser } from 'playwright-core'
 import { fillAccount, recordCids, referencePlcToken, startReferencePds, PNG, type FilledAccount } from './reference-pds.js'
 import { migrate } from './migrate-flow.js'
 
@@ -20,6 +22,9 @@ describe('moving between the reference PDS and Hearth', () => {
   let plc: EmbeddedPlc
   let hearth: TestServer
   let reference: TestPds
+  /** A second reference server to move back to (the first still holds the deactivated copy under the same DID). */
+  let reference2: TestPds
+  let browser: Browser
   let firehose: Firehose
   const received: SyncEvent[] = []
   const errors: Error[] = []
@@ -59,6 +64,8 @@ describe('moving between the reference PDS and Hearth', () => {
 
   afterAll(async () => {
     await firehose?.destroy()
+    await browser?.close()
+    await reference2?.close()
     await reference?.close()
     await hearth?.close({ removeData: true })
     await plc?.close()
@@ -111,4 +118,44 @@ describe('moving between the reference PDS and Hearth', () => {
     const sync = received.find((e) => e.event === 'sync')!
     expect(sync).toMatchObject({ rev: head.rev, cid: expect.anything() })
   }, 120_000)
+
+  it('moves back out to the reference PDS, with the code read off Hearth\'s "Move your account" page', async () => {
+    reference2 = await startReferencePds(plc.url)
+    browser = await launchChromium()
+    const before = await recordCids(onHearth, person.did)
+    const plcToken = async () => {
+      const page = await (await browser.newContext()).newPage()
+      await page.goto(`${hearth.url}/sign-in`)
+      await page.fill('input[name=identifier]', person.did)
+      await page.fill('input[name=password]', person.password)
+      await page.click('form[action="/sign-in/password"] button[type=submit]')
+      await page.waitForURL((u) => u.pathname === '/account')
+      await page.click('a[href="/account/move"]')
+      await page.click('form[action="/account/move/code"] button[type=submit]')
+      const token = (await page.textContent('[data-field=plc-token]'))!.trim()
+      await screenshot(page, 'move-your-account-code')
+      // Shown once: the page does not show it again.
+      await page.goto(`${hearth.url}/account/move`)
+      expect(await page.locator('[data-field=plc-token]').count()).toBe(0)
+      return token
+    }
+    const onReference = await migrate({ from: onHearth, toUrl: reference2.url, handle: 'mover-back.test', password: person.password, email: 'mover@example.com', plcToken })
+
+    const doc = await idResolver().did.resolveAtprotoData(person.did, true)
+    expect(doc.pds).toBe(reference2.url)
+    expect(await recordCids(onReference, person.did)).toEqual(before)
+    expect(Object.keys(before).length).toBe(6)
+    const blobs = (await onReference.com.atproto.sync.listBlobs({ did: person.did })).data.cids
+    expect(blobs).toEqual([person.avatarCid])
+
+    // Hearth: served as deactivated, refuses writes, told relays.
+    const status = (await hearth.agent().com.atproto.sync.getRepoStatus({ did: person.did })).data
+    expect(status).toMatchObject({ active: false, status: 'deactivated' })
+    await expect(
+      onHearth.com.atproto.repo.createRecord({ repo: person.did, collection: 'app.bsky.feed.post', record: { $type: 'app.bsky.feed.post', text: 'x', createdAt: new Date().toISOString() } }),
+    ).rejects.toMatchObject({ status: 400, error: 'AccountDeactivated' })
+    await expect(hearth.agent().com.atproto.sync.getRepo({ did: person.did })).rejects.toMatchObject({ error: 'RepoDeactivated' })
+    await eventually(() => received.some((e) => e.event === 'account' && e.did === person.did && !e.active), 'the #account deactivated event')
+    expect(errors).toEqual([])
+  }, 180_000)
 })
