@@ -18,7 +18,8 @@ import { hashPassword } from '../account/password-hash.js'
 import type { ServiceJwtVerifier } from '../auth/service-jwt.js'
 import type { EventLog } from '../sequencer/event-log.js'
 import type { RepoCommitter } from '../repo/repo-committer.js'
-import type { BlockTables } from '../repo/sql-repo-storage.js'
+import { SqlRepoStorage, type BlockTables } from '../repo/sql-repo-storage.js'
+import { Repo } from '@atproto/repo'
 import { encodeCar } from '../repo/car-writer.js'
 import { cidStringToBytes } from '../repo/raw-block-map.js'
 import { parseCid } from '@atproto/lex-data'
@@ -82,11 +83,14 @@ export class IncomingAccounts {
     const keypair = await Secp256k1Keypair.create({ exportable: true })
     const sealed = vault.seal(req.did, await keypair.export())
     const passwordHash = req.password ? await hashPassword(req.password) : null
+    // An empty repository until importRepo replaces it (checkAccountStatus always has a head to report).
+    const empty = await Repo.formatInitCommit(new SqlRepoStorage(this.deps.tables, req.did), req.did, keypair)
     try {
-      // No repo and no events yet: the account says nothing to relays until it is activated here.
+      // No events yet: the account says nothing to relays until it is activated here.
       this.deps.eventLog.transaction(() => {
         if (config.registration === 'invite') invites.use(req.inviteCode!, req.did)
         accounts.insert({ did: req.did, handle, email, passwordHash, signingKeyEnc: sealed, status: 'deactivated' })
+        this.deps.tables.applyCommit(req.did, '', empty)
       })
     } catch (err) {
       if (err instanceof InviteUnusableError) throw invalidRequest(err.message, 'InvalidInviteCode')
@@ -120,18 +124,15 @@ export class IncomingAccounts {
   }
 
   /**
-   * Activates the account once its DID document points here. An account
-   * that never imported a repository gets an empty one first.
+   * Activates the account once its DID document points here.
    */
   async activate(account: Account): Promise<void> {
-    const { accounts, eventLog, committer, tables, vault } = this.deps
+    const { accounts, eventLog, tables } = this.deps
     const problem = await this.didDocProblem(account)
     if (problem) throw invalidRequest(`Cannot activate ${account.did} here yet: ${problem}`, 'InvalidRequest')
     const did = account.did
-    if (!tables.getRoot.get(did, '')) {
-      await committer.createRepo(did, await vault.keypair(did, account.signingKeyEnc), () => {})
-    }
-    const head = tables.getRoot.get(did, '')!
+    const head = tables.getRoot.get(did, '')
+    if (!head) throw invalidRequest(`${did} has no repository here`, 'RepoNotFound')
     const commitBytes = tables.getBlock.get(did, '', cidStringToBytes(head.cid))!.content
     eventLog.transaction(() => {
       accounts.setStatus(did, 'active')
