@@ -95,7 +95,8 @@ describe('the firehose as a relay verifies it', () => {
     const ops: string[] = []
     for (const f of reader.frames) {
       expect(f.op).toBe(1)
-      expect(['#commit', '#identity', '#account']).toContain(f.t)
+      // #sync: activateAccount re-announces the repository's head (as the reference does).
+      expect(['#commit', '#identity', '#account', '#sync']).toContain(f.t)
       expect(typeof f.body.time).toBe('string')
       if (f.t === '#commit') {
         await chain.check(f.body)
@@ -120,6 +121,8 @@ describe('the firehose as a relay verifies it', () => {
       'account true ',
       `identity ${newHandle}`,
       'account false deactivated',
+      // Activation announces the identity, the status and the repo head (#sync) again.
+      `identity ${newHandle}`,
       'account true ',
     ])
     const creates = received.filter((e) => e.event === 'create' && e.did === alice.did)
