@@ -139,7 +139,26 @@ describe('bad input while moving', () => {
     const { root, blocks } = await readCarWithRoot(car)
     const junk = cborEncode({ junk: new Uint8Array(IMPORT_LIMIT) } as never)
     blocks.set(cidForBytes(junk), junk)
-    await expect(importCar(await blocksToCarFile(root, blocks))).rejects.toMatchObject({ status: 413, error: 'PayloadTooLarge' })
+    const tooBig = await blocksToCarFile(root, blocks)
+    await expect(importCar(tooBig)).rejects.toMatchObject({ status: 413, error: 'PayloadTooLarge' })
+    await untouched()
+    // Streamed without a Content-Length: cut off as the bytes pass the limit.
+    const chunks = Array.from({ length: Math.ceil(tooBig.length / 4096) }, (_, i) => tooBig.subarray(i * 4096, (i + 1) * 4096))
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = chunks.shift()
+        if (next) controller.enqueue(next)
+        else controller.close()
+      },
+    })
+    const res = await fetch(`${hearth.url}/xrpc/com.atproto.repo.importRepo`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${moving.session!.accessJwt}`, 'content-type': 'application/vnd.ipld.car' },
+      body,
+      duplex: 'half',
+    } as RequestInit)
+    expect(res.status).toBe(413)
+    expect(await res.json()).toMatchObject({ error: 'PayloadTooLarge', message: expect.stringContaining('HEARTH_MAX_IMPORT_BYTES') })
     await untouched()
   })
 
