@@ -155,6 +155,10 @@ describe('moving between the reference PDS and Hearth', () => {
       onHearth.com.atproto.repo.createRecord({ repo: person.did, collection: 'app.bsky.feed.post', record: { $type: 'app.bsky.feed.post', text: 'x', createdAt: new Date().toISOString() } }),
     ).rejects.toMatchObject({ status: 400, error: 'AccountDeactivated' })
     await expect(hearth.agent().com.atproto.sync.getRepo({ did: person.did })).rejects.toMatchObject({ error: 'RepoDeactivated' })
+    // The old copy stays readable to its owner until deleted.
+    const kept = await onHearth.com.atproto.sync.getRepo({ did: person.did })
+    expect(kept.data.length).toBeGreaterThan(0)
+    expect((await onHearth.com.atproto.sync.getBlob({ did: person.did, cid: person.avatarCid })).data.length).toBe(PNG.length)
     await eventually(() => received.some((e) => e.event === 'account' && e.did === person.did && !e.active), 'the #account deactivated event')
     expect(errors).toEqual([])
   }, 180_000)
