@@ -10,12 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AtpAgent } from '@atproto/api'
 import { IdResolver } from '@atproto/identity'
 import { Secp256k1Keypair } from '@atproto/crypto'
-import { BlockMap, blocksToCarFile, readCarWithRoot, signCommit, type UnsignedCommit } from '@atproto/repo'
+import { BlockMap, blocksToCarFile, readCarWithRoot, signCommit, mstUtil, type UnsignedCommit } from '@atproto/repo'
 import { encode as cborEncode, decode as cborDecode } from '@atproto/lex-cbor'
 import type { TestPds } from '@atproto/dev-env'
 import { startTestPlc, startTestServer, type TestServer } from '../helpers/test-server.js'
 import type { EmbeddedPlc } from '../../src/identity/embedded-plc.js'
 import { cidForBytes } from '../../src/repo/prepare-writes.js'
+import * as plcLib from '@did-plc/lib'
+import { TID } from '@atproto/common'
 import { fillAccount, referencePlcToken, startReferencePds, type FilledAccount } from './reference-pds.js'
 
 const IMPORT_LIMIT = 64 * 1024
@@ -218,5 +220,63 @@ describe('bad input while moving', () => {
     // Signing never sends: the directory's log is as it was, and the account is still here and active.
     expect(await plcLog()).toEqual(logBefore)
     expect((await hearth.agent().com.atproto.sync.getRepoStatus({ did: native.did })).data.active).toBe(true)
+  })
+
+  it('refuses a tree that is not well formed (keys out of order), and takes the same tree built right', async () => {
+    // The old server played here, with keys of our own: a DID on the shared directory, its repo built by hand.
+    const signingKey = await Secp256k1Keypair.create()
+    const rotationKey = await Secp256k1Keypair.create()
+    const { op, did } = await plcLib.createOp({ signingKey: signingKey.did(), handle: 'handmade.test', pds: 'https://old.example', rotationKeys: [rotationKey.did()], signer: rotationKey as never })
+    await new plcLib.Client(plc.url).sendOperation(did, op)
+    const hearthDid = (await hearth.agent().com.atproto.server.describeServer()).data.did
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url')
+    const body = `${part({ typ: 'JWT', alg: 'ES256K' })}.${part({ iss: did, aud: hearthDid, lxm: 'com.atproto.server.createAccount', exp: Math.floor(Date.now() / 1000) + 60, jti: TID.nextStr() })}`
+    const jwt = `${body}.${Buffer.from(await signingKey.sign(Buffer.from(body))).toString('base64url')}`
+    const agent = hearth.agent()
+    await agent.com.atproto.server.createAccount({ did, handle: 'handmade-here.test', password: 'handmade-password' }, { headers: { authorization: `Bearer ${jwt}` }, encoding: 'application/json' })
+    await agent.login({ identifier: did, password: 'handmade-password' })
+
+    const blocks = new BlockMap()
+    const entries: { key: string; cid: ReturnType<typeof cidForBytes> }[] = []
+    for (const text of ['a', 'b', 'c']) {
+      const bytes = cborEncode({ $type: 'app.bsky.feed.post', text, createdAt: new Date().toISOString() } as never)
+      const cid = cidForBytes(bytes)
+      blocks.set(cid, bytes)
+      // Keys on layer 0 only, so that the right tree is one node.
+      let key: string
+      do key = `app.bsky.feed.post/${TID.nextStr()}`
+      while ((await mstUtil.leadingZerosOnHash(key)) !== 0)
+      entries.push({ key, cid })
+    }
+    const repoCar = async (order: typeof entries) => {
+      const car = new BlockMap()
+      for (const { cid, bytes } of blocks.entries()) car.set(cid, bytes)
+      // One node, keys in the order given, each stored as the suffix after what it shares with the one before.
+      let prev = ''
+      const e = order.map(({ key, cid }) => {
+        let p = 0
+        while (p < key.length && key[p] === prev[p]) p++
+        prev = key
+        return { p, k: new TextEncoder().encode(key.slice(p)), v: cid, t: null }
+      })
+      const node = cborEncode({ l: null, e } as never)
+      const nodeCid = cidForBytes(node)
+      car.set(nodeCid, node)
+      const commit = cborEncode((await signCommit({ did, version: 3, rev: TID.nextStr(), prev: null, data: nodeCid }, signingKey)) as never)
+      const commitCid = cidForBytes(commit)
+      car.set(commitCid, commit)
+      return blocksToCarFile(commitCid, car)
+    }
+    const status = async () => (await agent.com.atproto.server.checkAccountStatus()).data
+    const empty = await status()
+    await expect(agent.com.atproto.repo.importRepo(await repoCar([...entries].reverse()), { encoding: 'application/vnd.ipld.car' })).rejects.toMatchObject({
+      status: 400,
+      error: 'InvalidRepo',
+      message: expect.stringContaining('not well formed'),
+    })
+    expect(await status()).toEqual(empty)
+    // In order, the same keys make the right tree, which imports.
+    await agent.com.atproto.repo.importRepo(await repoCar(entries), { encoding: 'application/vnd.ipld.car' })
+    expect((await status()).indexedRecords).toBe(3)
   })
 })
