@@ -93,9 +93,9 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   fs.chmodSync(config.dataDir, 0o700)
   const secrets = loadSecrets(config)
-  const db = openDatabase(path.join(config.dataDir, 'hearth.sqlite'), { synchronous: config.dbSynchronous })
+  const db = openDatabase(path.join(config.dataDir, 'hearth.sqlite'), { synchronous: config.dbSynchronous, maxPageCount: config.dbMaxPageCount })
   fillMissingBlockCids(db)
-  const walCheckpointer = startWalCheckpointer(db)
+  const walCheckpointer = startWalCheckpointer(db, { maxWalBytes: config.walMaxBytes })
   hooks.onDatabaseOpen?.()
   const lexicons = loadLexicons()
 
@@ -131,8 +131,9 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   tokens.pruneExpired()
   const appPasswords = new AppPasswords(db)
   const idResolver = new IdResolver({ plcUrl })
+  const blobStore = new DiskBlobStore(path.join(config.dataDir, 'blobs'))
   const accountService = new AccountService({ config, accounts, invites, vault, plc, committer, eventLog })
-  const scopes = createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver })
+  const scopes = createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver, records, blobStore, lock: repoLock })
 
   return {
     config,
@@ -163,7 +164,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     committer,
     repoReader: new RepoReader(db, blockTables, records),
     blobIndex,
-    blobStore: new DiskBlobStore(path.join(config.dataDir, 'blobs')),
+    blobStore,
     plc,
     idResolver,
     embeddedPlc,

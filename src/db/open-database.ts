@@ -10,7 +10,7 @@ import { runMigrations } from './run-migrations.js'
 
 export type Db = Database.Database
 
-export function openDatabase(file: string, opts: { synchronous?: 'NORMAL' | 'FULL'; migrationsDir?: string } = {}): Db {
+export function openDatabase(file: string, opts: { synchronous?: 'NORMAL' | 'FULL'; migrationsDir?: string; maxPageCount?: number } = {}): Db {
   const isNew = file !== ':memory:' && !fs.existsSync(file)
   const db = new Database(file)
   if (isNew) fs.chmodSync(file, 0o600)
@@ -21,6 +21,11 @@ export function openDatabase(file: string, opts: { synchronous?: 'NORMAL' | 'FUL
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
   db.pragma('cache_size = -32000')
+  // Deleted rows are overwritten with zeros, not only unlinked: erased scope
+  // data must survive nowhere in the file (src/scope/scope-eraser.ts).
+  db.pragma('secure_delete = ON')
   runMigrations(db, opts.migrationsDir)
+  // Tests only: a database that cannot grow past this many pages, to see a full disk.
+  if (opts.maxPageCount) db.pragma(`max_page_count = ${Math.floor(opts.maxPageCount)}`)
   return db
 }

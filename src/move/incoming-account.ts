@@ -20,9 +20,6 @@ import type { EventLog } from '../sequencer/event-log.js'
 import type { RepoCommitter } from '../repo/repo-committer.js'
 import { SqlRepoStorage, type BlockTables } from '../repo/sql-repo-storage.js'
 import { Repo } from '@atproto/repo'
-import { encodeCar } from '../repo/car-writer.js'
-import { cidStringToBytes } from '../repo/raw-block-map.js'
-import { parseCid } from '@atproto/lex-data'
 import { assertServiceHandle, normalizeValidHandle } from '../identity/handles.js'
 import { XrpcError, invalidRequest } from '../xrpc/xrpc-error.js'
 import { ensureValidDid } from '@atproto/syntax'
@@ -127,18 +124,10 @@ export class IncomingAccounts {
    * Activates the account once its DID document points here.
    */
   async activate(account: Account): Promise<void> {
-    const { accounts, eventLog, tables } = this.deps
     const problem = await this.didDocProblem(account)
     if (problem) throw invalidRequest(`Cannot activate ${account.did} here yet: ${problem}`, 'InvalidRequest')
-    const did = account.did
-    const head = tables.getRoot.get(did, '')
-    if (!head) throw invalidRequest(`${did} has no repository here`, 'RepoNotFound')
-    const commitBytes = tables.getBlock.get(did, '', cidStringToBytes(head.cid))!.content
-    eventLog.transaction(() => {
-      accounts.setStatus(did, 'active')
-      eventLog.appendIdentity(did, account.handle)
-      eventLog.appendAccount(did, true)
-      eventLog.appendSync(did, encodeCar(parseCid(head.cid), [[{ bytes: cidStringToBytes(head.cid) }, commitBytes]]), head.rev)
-    })
+    if (!this.deps.tables.getRoot.get(account.did, '')) throw invalidRequest(`${account.did} has no repository here`, 'RepoNotFound')
+    // One transaction: the status, #identity, #account (active) and #sync of the head as it is.
+    this.deps.accountService.setStatus(account.did, 'active')
   }
 }

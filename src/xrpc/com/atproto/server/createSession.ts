@@ -4,11 +4,13 @@ import { XrpcError } from '../../../xrpc-error.js'
 import { verifyPassword } from '../../../../account/password-hash.js'
 import { didDocForSession } from '../../../../identity/did-documents.js'
 import { sessionStatus } from './session-status.js'
+import { checkSignInIdentifier } from '../../../../ops/identifier-limits.js'
 
 export default xrpcMethod<unknown, ComAtprotoServerCreateSession.InputSchema>({
   nsid: 'com.atproto.server.createSession',
   auth: 'none',
   async handler({ input, ctx }) {
+    checkSignInIdentifier(input.identifier)
     const account = ctx.accounts.lookup(input.identifier)
     const refuse = () => new XrpcError(401, 'AuthenticationRequired', 'Invalid identifier or password')
     if (!account || account.status === 'deleted') {
@@ -17,7 +19,7 @@ export default xrpcMethod<unknown, ComAtprotoServerCreateSession.InputSchema>({
       throw refuse()
     }
     if (account.status === 'takendown') throw new XrpcError(401, 'AccountTakedown', 'Account has been taken down')
-    let appPassword: { name: string; privileged: boolean } | null = null
+    let appPassword: { id: string; name: string; privileged: boolean } | null = null
     const mainOk = account.passwordHash ? await verifyPassword(input.password, account.passwordHash) : false
     if (!mainOk) {
       appPassword = await ctx.appPasswords.match(account.did, input.password)

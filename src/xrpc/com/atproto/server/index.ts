@@ -11,6 +11,7 @@ import activateAccount from './activateAccount.js'
 import deactivateAccount from './deactivateAccount.js'
 import checkAccountStatus from './checkAccountStatus.js'
 import getServiceAuth from './getServiceAuth.js'
+import getAccountInviteCodes from './getAccountInviteCodes.js'
 
 export const serverMethods = [
   createAccount,
@@ -26,4 +27,5 @@ export const serverMethods = [
   deactivateAccount,
   checkAccountStatus,
   getServiceAuth,
+  getAccountInviteCodes,
 ]

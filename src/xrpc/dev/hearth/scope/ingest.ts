@@ -1,14 +1,16 @@
 /**
- * dev.hearth.scope.ingest: the signed-in owner sends `{ scope, data }`,
- * `data` one JSON object or an array of them; all of it becomes one commit
+ * dev.hearth.scope.ingest: the signed-in owner sends `{ scope, data, key? }`
+ * (`data` one JSON object or an array of them) or `{ scope, items: [{ key?,
+ * data }] }`; all of it becomes one commit
  * of the scope repository. The body may be far larger than other XRPC
  * input (HEARTH_MAX_INGEST_BYTES, 50 MB by default), so it is read here,
  * under that limit, rather than by the router.
  */
 import { xrpcMethod } from '../../../xrpc-router.js'
-import { readLimited } from '../../../xrpc-router.js'
+import { readBodyOnce } from '../../../request-body.js'
 import { XrpcError, invalidRequest } from '../../../xrpc-error.js'
 import { ensureValidScopeName } from '../../../../scope/scope-name.js'
+import { ingestItems } from '../../../../scope/ingest-items.js'
 
 const NSID = 'dev.hearth.scope.ingest'
 
@@ -22,7 +24,7 @@ export default xrpcMethod({
     if (Number(c.req.header('content-length') ?? 0) > limit) throw tooLarge()
     const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase()
     if (type !== 'application/json') throw invalidRequest(`${NSID} takes application/json input (got ${type || 'no content type'})`)
-    const raw = await readLimited(c.req.raw, limit).catch((err) => {
+    const raw = await readBodyOnce(c.req.raw, limit).catch((err) => {
       throw err instanceof XrpcError && err.status === 413 ? tooLarge() : err
     })
     let body: unknown
@@ -31,16 +33,10 @@ export default xrpcMethod({
     } catch {
       throw invalidRequest('Request body is not valid JSON')
     }
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('Input must be an object { scope, data }')
-    const { scope, data } = body as { scope?: unknown; data?: unknown }
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('Input must be an object { scope, data, key? } or { scope, items }')
+    const { scope } = body as { scope?: unknown }
     ensureValidScopeName(scope)
-    const items = Array.isArray(data) ? data : [data]
-    items.forEach((item, i) => {
-      if (!item || typeof item !== 'object' || Array.isArray(item)) {
-        const where = Array.isArray(data) ? `data[${i}]` : 'data'
-        throw new XrpcError(400, 'InvalidRecord', `${where} must be a JSON object`)
-      }
-    })
+    const items = ingestItems(body as Record<string, unknown>)
     try {
       ctx.lexicons.assertValidXrpcInput(NSID, body)
     } catch (err) {
