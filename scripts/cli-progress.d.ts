@@ -8,8 +8,8 @@ declare module 'cli-progress' {
   }
   export class SingleBar {
     constructor(options: BarOptions, preset?: object)
-    start(total: number, start: number): void
-    update(value: number): void
+    start(total: number, start: number, payload?: Record<string, unknown>): void
+    update(value: number, payload?: Record<string, unknown>): void
     stop(): void
   }
   export const Presets: { shades_classic: object }

@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
 import { ControlClient, ControlError } from '../src/control/control-client.js'
 import { BackupError, restoreBackup } from '../src/ops/backup.js'
+import { migrateAccount } from './migrate-account.js'
 
 const USAGE = `hearth-cli [--socket <path>] <command>
 
@@ -45,6 +46,9 @@ const USAGE = `hearth-cli [--socket <path>] <command>
   backup <folder>                          online backup into an absent or empty folder
   restore <backup-folder> <data-folder>    offline: copy a backup into an empty data folder
   crawl                                    ask the relays in HEARTH_CRAWLERS to crawl now
+  migrate --from <pds-url> --handle <h> --password <p> [--to <this-server-url>] [--new-handle <h>] [--plc-token <code>]
+                                           move an account from another PDS here; run again to resume,
+                                           and with --plc-token once the old server mailed the code
 `
 
 class UsageError extends Error {}
@@ -68,6 +72,11 @@ async function main(argv: string[]): Promise<void> {
       batch: { type: 'string' },
       validate: { type: 'boolean' },
       yes: { type: 'boolean' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      handle: { type: 'string' },
+      'new-handle': { type: 'string' },
+      'plc-token': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -170,6 +179,13 @@ async function main(argv: string[]): Promise<void> {
       return print(await restoreBackup(arg(0, 'backup-folder'), arg(1, 'data-folder')))
     case 'crawl':
       return print(await control.json('POST', '/crawl'))
+    case 'migrate': {
+      if (!values.from || !values.handle || !values.password) throw new UsageError('migrate: give --from <pds-url>, --handle and --password (or an app password)')
+      const to = values.to ?? process.env.HEARTH_PUBLIC_URL ?? `http://localhost:${process.env.HEARTH_PORT ?? 2583}`
+      return print(
+        await migrateAccount({ from: values.from, to, handle: values.handle, password: values.password, newHandle: values['new-handle'], plcToken: values['plc-token'], control }),
+      )
+    }
     default:
       throw new UsageError(`unknown command ${command}`)
   }

@@ -42,6 +42,8 @@ export interface Config {
   maxBlobBytes: number
   /** Largest body accepted by dev.hearth.scope.ingest, in bytes (one batch, one commit). */
   maxIngestBytes: number
+  /** Largest repository CAR accepted by com.atproto.repo.importRepo, in bytes (its blocks are held in memory while verified). */
+  maxImportBytes: number
   /** SQLite `synchronous` level: NORMAL survives process crashes, FULL also power loss. */
   dbSynchronous: 'NORMAL' | 'FULL'
   /** Past this size the write-ahead log is checkpointed and cut back (HEARTH_WAL_MAX_BYTES). */
@@ -166,6 +168,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     maxJsonBodyBytes: intVar(env, 'HEARTH_MAX_JSON_BYTES', 1024 * 1024, 1024, 1 << 30),
     maxBlobBytes: intVar(env, 'HEARTH_MAX_BLOB_BYTES', 50 * 1024 * 1024, 1024, 2 ** 32),
     maxIngestBytes: intVar(env, 'HEARTH_MAX_INGEST_BYTES', 50 * 1024 * 1024, 1024, 1 << 30),
+    maxImportBytes: intVar(env, 'HEARTH_MAX_IMPORT_BYTES', 256 * 1024 * 1024, 1024, 2 ** 32),
     dbSynchronous: enumVar(env, 'HEARTH_DB_SYNC', ['NORMAL', 'FULL'], 'NORMAL'),
     walMaxBytes: intVar(env, 'HEARTH_WAL_MAX_BYTES', 64 * 1024 * 1024, 64 * 1024, 2 ** 40),
     validateOutput: boolVar(env, 'HEARTH_VALIDATE_OUTPUT', false),

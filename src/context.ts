@@ -40,6 +40,7 @@ import { HearthMetrics } from './observability/metrics.js'
 import { RateLimits } from './ops/rate-limits.js'
 import { createScopeServices, type ScopeServices } from './scope/scope-services.js'
 import { OAuthServer } from './oauth/oauth-server.js'
+import { createMoveServices, type MoveServices } from './move/move-services.js'
 
 export interface AppContext {
   config: Config
@@ -89,6 +90,8 @@ export interface AppContext {
   scopes: ScopeServices
   /** The OAuth authorization server (PAR, tokens, app sessions) and the check of its access tokens. */
   oauth: OAuthServer
+  /** Accounts moving in and out: importRepo, PLC operations and their codes, activation. */
+  moves: MoveServices
 }
 
 export interface ContextHooks {
@@ -143,6 +146,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   const blobStore = new DiskBlobStore(path.join(config.dataDir, 'blobs'))
   const oauth = new OAuthServer({ config, db, secret: secrets.jwtSecret, accounts, lexicons, logger })
   const scopes = createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver, records, blobStore, lock: repoLock })
+  const accountService = new AccountService({ config, accounts, invites, vault, plc, committer, eventLog, endOAuthSessions: (did) => oauth.endAllSessionsOf(did) })
   const requestAuth = new RequestAuth(tokens, accounts, appPasswords, scopes.serviceJwt)
   requestAuth.useOAuth(oauth)
   const serviceJwts = new ServiceJwtIssuer(keypair)
@@ -160,7 +164,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     preferences: new AccountPreferences(db),
     invites,
     vault,
-    accountService: new AccountService({ config, accounts, invites, vault, plc, committer, eventLog, endOAuthSessions: (did) => oauth.endAllSessionsOf(did) }),
+    accountService,
     tokens,
     requestAuth,
     serviceJwts,
@@ -187,5 +191,9 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     rateLimits: new RateLimits(config.rateLimits),
     scopes,
     oauth,
+    moves: createMoveServices({
+      config, db, logger, accounts, invites, vault, accountService, serviceJwt: scopes.serviceJwt, idResolver, eventLog, plc,
+      tables: blockTables, records, blobs: blobIndex, lock: repoLock, committer,
+    }),
   }
 }

@@ -16,6 +16,7 @@ import { signInRoutes } from './sign-in-routes.js'
 import { accountRoutes } from './account-routes.js'
 import { scopeRoutes } from './scope-routes.js'
 import { oauthPageRoutes } from './oauth-routes.js'
+import { moveRoutes } from './move-routes.js'
 
 export function webRoutes(ctx: AppContext): Hono {
   const w = createWebSignIn(ctx)
@@ -28,5 +29,6 @@ export function webRoutes(ctx: AppContext): Hono {
   app.route('/', accountRoutes(ctx, w))
   app.route('/', scopeRoutes(ctx, w))
   app.route('/', oauthPageRoutes(ctx, w))
+  app.route('/', moveRoutes(ctx, w))
   return app
 }

@@ -175,7 +175,8 @@ export class AccountService {
     if (status !== 'active') this.deps.endOAuthSessions?.(did)
   }
 
-  private checkRegistration(inviteCode: string | undefined): void {
+  /** Refuses when registration is closed, or an invite is needed and missing or used up. */
+  checkRegistration(inviteCode: string | undefined): void {
     const { config, invites } = this.deps
     if (config.registration === 'closed') {
       throw new XrpcError(403, 'Forbidden', 'Registration is closed on this server')

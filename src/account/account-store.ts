@@ -90,13 +90,14 @@ export class AccountStore {
   }
 
   /** Inserts the row; call inside the transaction that writes the first commit. */
-  insert(a: { did: string; handle: string; email: string | null; passwordHash: string | null; signingKeyEnc: Buffer }): void {
+  insert(a: { did: string; handle: string; email: string | null; passwordHash: string | null; signingKeyEnc: Buffer; status?: 'active' | 'deactivated' }): void {
+    this.cache.delete(a.did)
     this.db
       .prepare(
         `INSERT INTO account (did, handle, email, password_hash, signing_key_enc, status, created_at)
-         VALUES (?, ?, ?, ?, ?, 'active', ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(a.did, a.handle.toLowerCase(), a.email?.toLowerCase() ?? null, a.passwordHash, a.signingKeyEnc, new Date().toISOString())
+      .run(a.did, a.handle.toLowerCase(), a.email?.toLowerCase() ?? null, a.passwordHash, a.signingKeyEnc, a.status ?? 'active', new Date().toISOString())
   }
 
   setHandle(did: string, handle: string): void {

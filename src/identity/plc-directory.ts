@@ -50,6 +50,24 @@ export class PlcDirectory {
     await this.client.updateAtprotoKey(did, this.rotationKey as never, signingKeyDid)
   }
 
+  /** The DID's newest operation, as the directory holds it. */
+  async getLastOp(did: string) {
+    return this.client.getLastOp(did)
+  }
+
+  /** Sends an operation someone else signed (an account moving here brings its own). */
+  async sendOperation(did: string, op: plc.OpOrTombstone): Promise<void> {
+    await this.client.sendOperation(did, op)
+  }
+
+  /**
+   * Signs, without sending, the operation that follows `lastOp` with
+   * `change` applied: for an account moving away, whose new server sends it.
+   */
+  async signUpdate(lastOp: plc.CompatibleOp, change: (current: plc.UnsignedOperation) => Omit<plc.UnsignedOperation, 'prev'>): Promise<plc.Operation> {
+    return plc.createUpdateOp(lastOp, this.rotationKey as never, change)
+  }
+
   async getDocumentData(did: string) {
     return this.client.getDocumentData(did)
   }

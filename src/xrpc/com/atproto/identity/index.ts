@@ -4,4 +4,19 @@ import resolveDid from './resolveDid.js'
 import resolveIdentity from './resolveIdentity.js'
 import refreshIdentity from './refreshIdentity.js'
 
-export const identityMethods = [resolveHandle, updateHandle, resolveDid, resolveIdentity, refreshIdentity]
+import getRecommendedDidCredentials from './getRecommendedDidCredentials.js'
+import submitPlcOperation from './submitPlcOperation.js'
+import requestPlcOperationSignature from './requestPlcOperationSignature.js'
+import signPlcOperation from './signPlcOperation.js'
+
+export const identityMethods = [
+  resolveHandle,
+  updateHandle,
+  getRecommendedDidCredentials,
+  submitPlcOperation,
+  requestPlcOperationSignature,
+  signPlcOperation,
+  resolveDid,
+  resolveIdentity,
+  refreshIdentity,
+]

@@ -6,5 +6,7 @@ import getRecord from './getRecord.js'
 import listRecords from './listRecords.js'
 import describeRepo from './describeRepo.js'
 import uploadBlob from './uploadBlob.js'
+import importRepo from './importRepo.js'
+import listMissingBlobs from './listMissingBlobs.js'
 
-export const repoMethods = [createRecord, putRecord, deleteRecord, applyWrites, getRecord, listRecords, describeRepo, uploadBlob]
+export const repoMethods = [createRecord, putRecord, deleteRecord, applyWrites, getRecord, listRecords, describeRepo, uploadBlob, importRepo, listMissingBlobs]

@@ -24,11 +24,15 @@ export function resolveRepo(ctx: AppContext, repo: string): Account {
   return account
 }
 
-/** A readable repo: taken-down and deactivated repos are not served. */
-export function resolveReadableRepo(ctx: AppContext, repo: string): Account {
+/**
+ * A readable repo: taken-down and deactivated repos are not served, except a
+ * deactivated one to its owner (an account that moved away stays readable to
+ * its person until deleted, as on the reference).
+ */
+export function resolveReadableRepo(ctx: AppContext, repo: string, viewer?: Credentials | null): Account {
   const account = resolveRepo(ctx, repo)
   if (account.status === 'takendown') throw invalidRequest(`Repo has been taken down: ${repo}`, 'RepoTakendown')
-  if (account.status === 'deactivated') throw invalidRequest(`Repo is deactivated: ${repo}`, 'RepoDeactivated')
+  if (account.status === 'deactivated' && viewer?.did !== account.did) throw invalidRequest(`Repo is deactivated: ${repo}`, 'RepoDeactivated')
   return account
 }
 

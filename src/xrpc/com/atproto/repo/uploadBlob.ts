@@ -9,7 +9,10 @@ export default xrpcMethod({
   rawInput: true,
   async handler({ auth, ctx, c }) {
     const did = auth!.did
-    if (auth!.account.status !== 'active') throw invalidRequest(`Account is ${auth!.account.status}`, 'AccountDeactivated')
+    // A deactivated account may upload: one moving in fills in its blobs before activation, as on the reference.
+    if (auth!.account.status !== 'active' && auth!.account.status !== 'deactivated') {
+      throw invalidRequest(`Account is ${auth!.account.status}`, 'AccountDeactivated')
+    }
     const limit = ctx.config.maxBlobBytes
     if (Number(c.req.header('content-length') ?? 0) > limit) {
       throw new XrpcError(413, 'PayloadTooLarge', `Blob is larger than ${limit} bytes`)

@@ -2,7 +2,7 @@ import type { ComAtprotoServerCreateSession } from '@atproto/api'
 import { xrpcMethod } from '../../../xrpc-router.js'
 import { XrpcError } from '../../../xrpc-error.js'
 import { verifyPassword } from '../../../../account/password-hash.js'
-import { didDocFor } from '../../../../identity/did-documents.js'
+import { didDocForSession } from '../../../../identity/did-documents.js'
 import { sessionStatus } from './session-status.js'
 import { checkSignInIdentifier } from '../../../../ops/identifier-limits.js'
 
@@ -31,7 +31,7 @@ export default xrpcMethod<unknown, ComAtprotoServerCreateSession.InputSchema>({
       did: account.did,
       handle: account.handle,
       ...(account.email ? { email: account.email, emailConfirmed: false } : {}),
-      didDoc: await didDocFor(ctx, account.did),
+      didDoc: await didDocForSession(ctx, account),
       ...sessionStatus(account),
     }
   },

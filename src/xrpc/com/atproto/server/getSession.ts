@@ -1,5 +1,5 @@
 import { xrpcMethod } from '../../../xrpc-router.js'
-import { didDocFor } from '../../../../identity/did-documents.js'
+import { didDocForSession } from '../../../../identity/did-documents.js'
 import { sessionStatus } from './session-status.js'
 
 export default xrpcMethod({
@@ -13,7 +13,7 @@ export default xrpcMethod({
       did: account.did,
       handle: account.handle,
       ...(account.email && showEmail ? { email: account.email, emailConfirmed: false } : {}),
-      didDoc: await didDocFor(ctx, account.did),
+      didDoc: await didDocForSession(ctx, account),
       ...sessionStatus(account),
     }
   },

@@ -9,6 +9,7 @@ import listAppPasswords from './listAppPasswords.js'
 import revokeAppPassword from './revokeAppPassword.js'
 import activateAccount from './activateAccount.js'
 import deactivateAccount from './deactivateAccount.js'
+import checkAccountStatus from './checkAccountStatus.js'
 import getServiceAuth from './getServiceAuth.js'
 import getAccountInviteCodes from './getAccountInviteCodes.js'
 
@@ -24,6 +25,7 @@ export const serverMethods = [
   revokeAppPassword,
   activateAccount,
   deactivateAccount,
+  checkAccountStatus,
   getServiceAuth,
   getAccountInviteCodes,
 ]

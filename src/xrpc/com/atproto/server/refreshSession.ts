@@ -1,6 +1,6 @@
 import { xrpcMethod } from '../../../xrpc-router.js'
 import { XrpcError } from '../../../xrpc-error.js'
-import { didDocFor } from '../../../../identity/did-documents.js'
+import { didDocForSession } from '../../../../identity/did-documents.js'
 import { sessionStatus } from './session-status.js'
 
 export default xrpcMethod({
@@ -24,7 +24,7 @@ export default xrpcMethod({
       ...tokens,
       did: account.did,
       handle: account.handle,
-      didDoc: await didDocFor(ctx, account.did),
+      didDoc: await didDocForSession(ctx, account),
       ...sessionStatus(account),
     }
   },

@@ -6,9 +6,9 @@ import { resolveReadableRepo } from '../repo/resolve-repo.js'
 
 export default xrpcMethod<ComAtprotoSyncGetBlob.QueryParams>({
   nsid: 'com.atproto.sync.getBlob',
-  auth: 'none',
-  handler({ params, ctx }) {
-    const { did } = resolveReadableRepo(ctx, params.did)
+  auth: 'optional',
+  handler({ params, ctx, auth }) {
+    const { did } = resolveReadableRepo(ctx, params.did, auth)
     const row = ctx.blobIndex.get(did, params.cid)
     const stream = row ? ctx.blobStore.get(did, params.cid) : null
     if (!row || !stream) throw invalidRequest('Blob not found', 'BlobNotFound')

@@ -5,9 +5,9 @@ import { resolveReadableRepo } from '../repo/resolve-repo.js'
 
 export default xrpcMethod<ComAtprotoSyncGetRepo.QueryParams>({
   nsid: 'com.atproto.sync.getRepo',
-  auth: 'none',
-  handler({ params, ctx }) {
-    const { did } = resolveReadableRepo(ctx, params.did)
+  auth: 'optional',
+  handler({ params, ctx, auth }) {
+    const { did } = resolveReadableRepo(ctx, params.did, auth)
     const car = ctx.repoReader.exportCar(did, { since: params.since })
     if (!car) throw invalidRequest(`Could not find repo for DID: ${did}`, 'RepoNotFound')
     return new Response(car, { headers: { 'content-type': 'application/vnd.ipld.car' } })

@@ -5,9 +5,9 @@ import { resolveReadableRepo } from '../repo/resolve-repo.js'
 
 export default xrpcMethod<ComAtprotoSyncListBlobs.QueryParams>({
   nsid: 'com.atproto.sync.listBlobs',
-  auth: 'none',
-  handler({ params, ctx }) {
-    const { did } = resolveReadableRepo(ctx, params.did)
+  auth: 'optional',
+  handler({ params, ctx, auth }) {
+    const { did } = resolveReadableRepo(ctx, params.did, auth)
     const limit = params.limit ?? 500
     const cids = ctx.blobIndex.list(did, { limit, cursor: params.cursor, since: params.since })
     return { cids, cursor: cids.length === limit ? cids[cids.length - 1] : undefined }
