@@ -301,6 +301,20 @@ describe('what never leaves the PDS', () => {
   })
 })
 
+describe('metrics', () => {
+  it('forwarded NSIDs no lexicon knows share one route label (no series per made-up name)', async () => {
+    jsonAnswer({})
+    for (let i = 0; i < 5; i++) {
+      await (await xrpc(`com.example.made${i}.up`, { headers: { 'atproto-proxy': 'malformed' } })).arrayBuffer()
+      await (await xrpc(`com.example.made${i}.up`, { headers: { ...auth(), 'atproto-proxy': `${svc.did}#test_svc` } })).arrayBuffer()
+    }
+    const text = await server.pds.ctx.metrics.registry.metrics()
+    expect(text).not.toContain('com.example.made')
+    expect(text).toMatch(/hearth_http_requests_total\{[^}]*route="xrpc_proxied"[^}]*status="400"/)
+    expect(text).toMatch(/hearth_http_requests_total\{[^}]*route="xrpc_proxied"[^}]*status="200"/)
+  })
+})
+
 describe('who may call through the PDS', () => {
   it('needs a session', async () => {
     const before = svc.seen.length
