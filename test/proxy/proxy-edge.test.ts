@@ -23,7 +23,8 @@ let svc: LoopbackService
 let alice: TestAccount
 let idResolver: IdResolver
 
-const TIMEOUT_MS = 800
+// Short, so the timeout tests are quick; long enough for a loaded machine to resolve DIDs (the resolver shares it).
+const TIMEOUT_MS = 2500
 
 beforeAll(async () => {
   plc = await startTestPlc()
