@@ -246,6 +246,12 @@ describe('failures', () => {
     jsonAnswer({ error: 'Boom', message: 'it broke' }, {}, 500)
     const body = await expectErrorResponse(await xrpc('com.example.x', { headers: { ...auth(), 'atproto-proxy': `${svc.did}#test_svc` } }), 502, 'UpstreamFailure')
     expect(body.message).toContain('it broke')
+    // A redirect is not followed (it could point anywhere, with the account's token).
+    svc.answer = (_req, res) => {
+      res.writeHead(302, { location: 'http://localhost:1/elsewhere' })
+      res.end()
+    }
+    await expectErrorResponse(await xrpc('com.example.x', { headers: { ...auth(), 'atproto-proxy': `${svc.did}#test_svc` } }), 502, 'UpstreamFailure')
     svc.answer = (_req, res) => void res.socket!.destroy()
     await expectErrorResponse(await xrpc('com.example.x', { headers: { ...auth(), 'atproto-proxy': `${svc.did}#test_svc` } }), 502, 'UpstreamFailure')
   })
