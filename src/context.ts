@@ -138,6 +138,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   const appPasswords = new AppPasswords(db)
   const idResolver = new IdResolver({ plcUrl })
   const serviceJwts = new ServiceJwtIssuer(keypair)
+  const blobStore = new DiskBlobStore(path.join(config.dataDir, 'blobs'))
 
   return {
     config,
@@ -171,12 +172,12 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     repoReader: new RepoReader(db, blockTables, records),
     recordsSinceRev: new RecordsSinceRev(db),
     blobIndex,
-    blobStore: new DiskBlobStore(path.join(config.dataDir, 'blobs')),
+    blobStore,
     plc,
     idResolver,
     embeddedPlc,
     metrics,
     rateLimits: new RateLimits(config.rateLimits),
-    scopes: createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver }),
+    scopes: createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver, records, blobStore, lock: repoLock }),
   }
 }

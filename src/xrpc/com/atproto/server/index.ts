@@ -10,6 +10,7 @@ import revokeAppPassword from './revokeAppPassword.js'
 import activateAccount from './activateAccount.js'
 import deactivateAccount from './deactivateAccount.js'
 import getServiceAuth from './getServiceAuth.js'
+import getAccountInviteCodes from './getAccountInviteCodes.js'
 
 export const serverMethods = [
   createAccount,
@@ -24,4 +25,5 @@ export const serverMethods = [
   activateAccount,
   deactivateAccount,
   getServiceAuth,
+  getAccountInviteCodes,
 ]
