@@ -91,8 +91,14 @@ export function requestObserver(opts: RequestObserverOptions): MiddlewareHandler
   }
 }
 
+/** Context key under which a handler may set the metrics route label of its request. */
+export const METRICS_ROUTE = 'metricsRoute'
+
 /** Few distinct values: the NSID for XRPC calls Hearth knows, else the first path segment of a found route. */
 function defaultRouteOf(c: Context): string {
+  // A handler may name its route itself (the proxy: NSIDs no lexicon knows are one label, not one each).
+  const named = (c as unknown as { get(key: string): unknown }).get(METRICS_ROUTE)
+  if (typeof named === 'string') return named
   const path = c.req.path
   if (c.res.status === 404) return 'not_found'
   if (path.startsWith('/xrpc/')) {

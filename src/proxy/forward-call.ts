@@ -17,6 +17,7 @@ import { assertMayCallService } from '../auth/service-call-permission.js'
 import { requestFacts } from '../auth/request-facts.js'
 import { XrpcError } from '../xrpc/xrpc-error.js'
 import { isNeverProxied } from './method-classes.js'
+import { METRICS_ROUTE } from '../observability/request-observer.js'
 import type { ForwardOptions, UpstreamAnswer } from './service-proxy.js'
 
 export async function forwardCall(ctx: AppContext, c: Context, nsid: string, auth: Credentials, opts: ForwardOptions = {}): Promise<UpstreamAnswer> {
@@ -37,11 +38,13 @@ export function proxyFallback(ctx: AppContext) {
     if (isNeverProxied(nsid)) {
       throw new XrpcError(404, 'MethodNotImplemented', `Method not implemented: ${nsid} (account, identity and Hearth methods are never forwarded to another service)`)
     }
-    // Before anything else: a method no service takes stays a plain 404, a malformed header a 400.
+    const def = ctx.lexicons.getDef(nsid) as LexXrpcQuery | LexXrpcProcedure | { type?: string } | undefined
+    // Any NSID may be forwarded: only those the lexicons know get a metrics label of their own.
+    if (!def) (c as unknown as { set(key: string, value: string): void }).set(METRICS_ROUTE, 'xrpc_proxied')
+    // A method no service takes stays a plain 404, a malformed header a 400, before the session is checked.
     if (ctx.proxyTargets.audFor(nsid, c.req.header('atproto-proxy')) === null) {
       throw new XrpcError(404, 'MethodNotImplemented', `Method not implemented: ${nsid} (send an atproto-proxy header to have it forwarded to a service)`)
     }
-    const def = ctx.lexicons.getDef(nsid) as LexXrpcQuery | LexXrpcProcedure | { type?: string } | undefined
     const method = c.req.method === 'HEAD' ? 'GET' : c.req.method
     if (method !== 'GET' && method !== 'POST') throw new XrpcError(405, 'InvalidRequest', 'XRPC calls are GET (queries) or POST (procedures)')
     if (def?.type === 'query' && method !== 'GET') throw new XrpcError(405, 'InvalidRequest', `${nsid} is a query: use HTTP GET`)

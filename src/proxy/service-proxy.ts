@@ -124,7 +124,8 @@ export class ServiceProxy {
       timer.stop()
       req.signal?.removeEventListener('abort', onClientGone)
     }
-    if (res.status >= 400 || res.status < 200) {
+    // XRPC services answer, they do not redirect: a 3xx is a failure too (and is never followed).
+    if (res.status >= 300 || res.status < 200) {
       try {
         throw await upstreamError(res, target, nsid, timer)
       } finally {
@@ -190,6 +191,7 @@ async function upstreamError(res: Response, target: ProxyTarget, nsid: string, t
   delete headers['content-type']
   delete headers['content-length']
   if (res.status === 500 || res.status < 400) {
+    // A crash or a redirect: the service failed, the client did nothing wrong.
     return new XrpcError(502, 'UpstreamFailure', `${target.aud} failed on ${nsid} (HTTP ${res.status})${message ? `: ${message}` : ''}`, headers)
   }
   return new XrpcError(res.status, error ?? errorNameFor(res.status), message ?? `${target.aud} answered ${nsid} with HTTP ${res.status}`, headers)

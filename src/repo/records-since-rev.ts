@@ -2,7 +2,7 @@
  * The account's own public records written after a given commit (`rev`),
  * in commit order: what an AppView that reports having seen `rev` has not
  * indexed yet (read-after-write). Served by the (did, scope, rev) index of
- * migration 0007.
+ * migration 0008.
  *
  * @example
  * const { records } = since.list(did, '3kabc', ['app.bsky.feed.post', 'app.bsky.actor.profile'])

@@ -23,7 +23,8 @@ let svc: LoopbackService
 let alice: TestAccount
 let idResolver: IdResolver
 
-const TIMEOUT_MS = 800
+// Short, so the timeout tests are quick; long enough for a loaded machine to resolve DIDs (the resolver shares it).
+const TIMEOUT_MS = 2500
 
 beforeAll(async () => {
   plc = await startTestPlc()
@@ -245,6 +246,12 @@ describe('failures', () => {
     jsonAnswer({ error: 'Boom', message: 'it broke' }, {}, 500)
     const body = await expectErrorResponse(await xrpc('com.example.x', { headers: { ...auth(), 'atproto-proxy': `${svc.did}#test_svc` } }), 502, 'UpstreamFailure')
     expect(body.message).toContain('it broke')
+    // A redirect is not followed (it could point anywhere, with the account's token).
+    svc.answer = (_req, res) => {
+      res.writeHead(302, { location: 'http://localhost:1/elsewhere' })
+      res.end()
+    }
+    await expectErrorResponse(await xrpc('com.example.x', { headers: { ...auth(), 'atproto-proxy': `${svc.did}#test_svc` } }), 502, 'UpstreamFailure')
     svc.answer = (_req, res) => void res.socket!.destroy()
     await expectErrorResponse(await xrpc('com.example.x', { headers: { ...auth(), 'atproto-proxy': `${svc.did}#test_svc` } }), 502, 'UpstreamFailure')
   })
@@ -298,6 +305,20 @@ describe('what never leaves the PDS', () => {
   it('a method no service takes, without a header, is still a plain 404', async () => {
     await expectErrorResponse(await xrpc('com.example.unknown', { headers: auth() }), 404, 'MethodNotImplemented')
     await expectErrorResponse(await xrpc('com.example.unknown'), 404, 'MethodNotImplemented')
+  })
+})
+
+describe('metrics', () => {
+  it('forwarded NSIDs no lexicon knows share one route label (no series per made-up name)', async () => {
+    jsonAnswer({})
+    for (let i = 0; i < 5; i++) {
+      await (await xrpc(`com.example.made${i}.up`, { headers: { 'atproto-proxy': 'malformed' } })).arrayBuffer()
+      await (await xrpc(`com.example.made${i}.up`, { headers: { ...auth(), 'atproto-proxy': `${svc.did}#test_svc` } })).arrayBuffer()
+    }
+    const text = await server.pds.ctx.metrics.registry.metrics()
+    expect(text).not.toContain('com.example.made')
+    expect(text).toMatch(/hearth_http_requests_total\{[^}]*route="xrpc_proxied"[^}]*status="400"/)
+    expect(text).toMatch(/hearth_http_requests_total\{[^}]*route="xrpc_proxied"[^}]*status="200"/)
   })
 })
 
