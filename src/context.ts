@@ -27,7 +27,11 @@ import { RepoLock } from './repo/repo-lock.js'
 import { RepoCommitter } from './repo/repo-committer.js'
 import { RepoReader } from './repo/repo-reader.js'
 import { BlobIndex } from './blob/blob-index.js'
-import { DiskBlobStore, type BlobStore } from './blob/blob-store.js'
+import type { BlobStore } from './blob/blob-store.js'
+import { openBlobStore } from './blob/open-blob-store.js'
+import { BlobService } from './blob/blob-service.js'
+import { BlobCollector } from './blob/blob-collector.js'
+import { BlobMetrics } from './blob/blob-metrics.js'
 import { PlcDirectory } from './identity/plc-directory.js'
 import type { EmbeddedPlc } from './identity/embedded-plc.js'
 import { createLogger, type Logger } from './logger.js'
@@ -60,7 +64,12 @@ export interface AppContext {
   committer: RepoCommitter
   repoReader: RepoReader
   blobIndex: BlobIndex
+  /** Where blob bytes live (data folder or S3): reach it through `blobs` unless moving bytes. */
   blobStore: BlobStore
+  /** Uploading, reading, moving and removing blobs. */
+  blobs: BlobService
+  /** Deletes unreferenced blobs in the background (started by createPds). */
+  blobCollector: BlobCollector
   plc: PlcDirectory
   idResolver: IdResolver
   /** Set when this server runs its own PLC directory. */
@@ -109,13 +118,33 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   const blockTables = new BlockTables(db)
   const records = new RecordIndex(db)
   const blobIndex = new BlobIndex(db)
+  const blobStore = await openBlobStore(config)
+  logger.info({ store: blobStore.description }, 'blob store')
+  const blobMetrics = new BlobMetrics(metrics.registry, () => (db.open ? blobIndex.countUnreferenced() : null))
+  const blobs = new BlobService({
+    index: blobIndex,
+    store: blobStore,
+    logger,
+    metrics: blobMetrics,
+    maxBytes: config.maxBlobBytes,
+    idleTimeoutMs: config.blobUploadTimeoutSec * 1000,
+  })
+  const blobCollector = new BlobCollector({
+    index: blobIndex,
+    store: blobStore,
+    blobs,
+    logger,
+    metrics: blobMetrics,
+    tempTtlSec: config.blobTempTtlSec,
+    graceSec: config.blobGraceSec,
+  })
   const repoLock = new RepoLock()
   const keypair = async (did: string) => {
     const account = accounts.get(did)
     if (!account) throw new Error(`no account ${did}`)
     return vault.keypair(did, account.signingKeyEnc)
   }
-  const committer = new RepoCommitter({ tables: blockTables, records, blobs: blobIndex, eventLog, lock: repoLock, keypair })
+  const committer = new RepoCommitter({ tables: blockTables, records, blobs: blobIndex, eventLog, lock: repoLock, keypair, promoteBlobs: (did, cids) => blobs.promote(did, cids) })
   const invites = new InviteCodes(db, config.hostname)
   const tokens = new SessionTokens(db, secrets.jwtSecret, config.serviceDid, config.accessTokenTtlSec, config.refreshTokenTtlSec)
   // Refresh tokens of abandoned sessions: gone once they expire (cheap; once per start).
@@ -150,7 +179,9 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     committer,
     repoReader: new RepoReader(db, blockTables, records),
     blobIndex,
-    blobStore: new DiskBlobStore(path.join(config.dataDir, 'blobs')),
+    blobStore,
+    blobs,
+    blobCollector,
     plc,
     idResolver,
     embeddedPlc,
