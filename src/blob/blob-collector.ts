@@ -111,7 +111,7 @@ export class BlobCollector {
   /** What is unreferenced now, and whether a run would delete it (the operator's list). */
   orphans(opts: CollectOptions & { limit?: number } = {}): Orphan[] {
     const { uploadCutoff, graceCutoff } = this.cutoffs(opts)
-    const far = new Date(8.64e15).toISOString()
+    const far = '9999-12-31T23:59:59.999Z'
     const limit = opts.limit ?? 1000
     const uploads = this.deps.index.expiredUploads(far, limit).map((r) => orphan(r, 'upload', r.createdAt, uploadCutoff))
     const deref = this.deps.index.dereferenced(far, limit).map((r) => orphan(r, 'dereferenced', r.unreferencedSince!, graceCutoff))
