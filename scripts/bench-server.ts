@@ -22,7 +22,7 @@ export function peakRssMiB(pid: number): number | null {
 }
 
 /** Builds and starts Hearth as `npm start` runs it, with a temp data dir, open registration and no rate limits. */
-export async function spawnHearth(plcUrl: string): Promise<{ child: ChildProcess; dataDir: string; url: string; controlSocket: string }> {
+export async function spawnHearth(plcUrl: string, extraEnv: Record<string, string> = {}): Promise<{ child: ChildProcess; dataDir: string; url: string; controlSocket: string }> {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
   execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' })
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-'))
@@ -41,6 +41,7 @@ export async function spawnHearth(plcUrl: string): Promise<{ child: ChildProcess
       HEARTH_REGISTRATION: 'open',
       HEARTH_RATE_LIMITS: 'off',
       HEARTH_LOG_LEVEL: 'warn',
+      ...extraEnv,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   })

@@ -1,9 +1,14 @@
 /**
  * The blob behaviour tests (blob-behaviour.ts) against the data-folder
- * store, looking at the files themselves.
+ * store, looking at the files themselves; and the collector running as
+ * the background task it is.
  */
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import { Readable } from 'node:stream'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestServer, type TestServer } from '../helpers/test-server.js'
 import { blobStoreBehaviour } from './blob-behaviour.js'
 import { diskSafeDid } from '../../src/blob/blob-store.js'
 
@@ -15,3 +20,55 @@ blobStoreBehaviour({
   finalCids: async (server, did) => list(path.join(server.dataDir, 'blobs', diskSafeDid(did))),
   tempObjects: async (server, did) => list(path.join(server.dataDir, 'blobs', 'tmp', diskSafeDid(did))),
 })
+
+describe('the collector as a background task (data folder)', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startTestServer({ env: { HEARTH_BLOB_TEMP_TTL: '1', HEARTH_BLOB_COLLECT_INTERVAL: '1' } })
+  })
+  afterAll(async () => {
+    await server?.close({ removeData: true })
+  })
+
+  it('runs by itself, removes expired uploads and leftovers no row names, finishes moves a crash interrupted, and counts in /metrics', async () => {
+    const ctx = server.pds.ctx
+    const alice = await server.createAccount('alice')
+    const loose = (await alice.agent.uploadBlob(crypto.randomBytes(100), { encoding: 'image/png' })).data.blob.ref.toString()
+    // A leftover of a crash mid-upload: a temporary file no row names.
+    const tmpDir = path.join(server.dataDir, 'blobs', 'tmp', diskSafeDid(alice.did))
+    fs.mkdirSync(tmpDir, { recursive: true })
+    const stray = path.join(tmpDir, 'ab'.repeat(16))
+    fs.writeFileSync(stray, 'half an upload')
+    const old = new Date(Date.now() - 60_000)
+    fs.utimesSync(stray, old, old)
+    // A referenced upload still at its temporary key (the server stopped between commit and move).
+    const bytes = crypto.randomBytes(300)
+    const up = await ctx.blobs.upload(alice.did, Readable.from([bytes]), { mimeType: 'image/png' })
+    ctx.db.transaction(() => ctx.blobIndex.linkRecord(alice.did, `at://${alice.did}/com.example.file/1`, [up.cid], { requireBlobs: true }))()
+
+    await eventually(() => {
+      expect(ctx.blobIndex.get(alice.did, loose)).toBe(null)
+      expect(fs.existsSync(stray)).toBe(false)
+      expect(ctx.blobIndex.get(alice.did, up.cid)?.tempKey).toBe(null)
+    })
+    expect(fs.readFileSync(path.join(server.dataDir, 'blobs', diskSafeDid(alice.did), up.cid)).equals(bytes)).toBe(true)
+    expect(fs.readdirSync(tmpDir)).toEqual([])
+    const metrics = (await ctx.metrics.text()).body
+    expect(metrics).toMatch(/hearth_blobs_collected_total\{reason="expired_upload"\} 1/)
+    expect(metrics).toMatch(/hearth_blobs_collected_total\{reason="stray_upload"\} 1/)
+    expect(metrics).toMatch(/hearth_blob_collector_runs_total\{result="ok"\} [1-9]/)
+    expect(metrics).toMatch(/hearth_blobs_unreferenced\{kind="upload"\} 0/)
+  })
+})
+
+async function eventually(check: () => void, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (true) {
+    try {
+      return check()
+    } catch (err) {
+      if (Date.now() > deadline) throw err
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  }
+}
