@@ -93,6 +93,9 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   fs.chmodSync(config.dataDir, 0o700)
   const secrets = loadSecrets(config)
+  // Before the database opens: an unreachable bucket stops start-up with nothing left running.
+  const blobStore = await openBlobStore(config)
+  logger.info({ store: blobStore.description }, 'blob store')
   const db = openDatabase(path.join(config.dataDir, 'hearth.sqlite'), { synchronous: config.dbSynchronous })
   fillMissingBlockCids(db)
   const walCheckpointer = startWalCheckpointer(db)
@@ -118,8 +121,6 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   const blockTables = new BlockTables(db)
   const records = new RecordIndex(db)
   const blobIndex = new BlobIndex(db)
-  const blobStore = await openBlobStore(config)
-  logger.info({ store: blobStore.description }, 'blob store')
   const blobMetrics = new BlobMetrics(metrics.registry, () => (db.open ? blobIndex.countUnreferenced() : null))
   const blobs = new BlobService({
     index: blobIndex,

@@ -8,7 +8,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestServer, type TestServer } from '../helpers/test-server.js'
+import os from 'node:os'
+import { AtpAgent } from '@atproto/api'
+import { freePort, startTestPlc, startTestServer, type TestServer } from '../helpers/test-server.js'
+import { startChildServer } from '../helpers/child-server.js'
 import { blobStoreBehaviour } from './blob-behaviour.js'
 import { diskSafeDid } from '../../src/blob/blob-store.js'
 
@@ -58,6 +61,35 @@ describe('the collector as a background task (data folder)', () => {
     expect(metrics).toMatch(/hearth_blobs_collected_total\{reason="stray_upload"\} 1/)
     expect(metrics).toMatch(/hearth_blob_collector_runs_total\{result="ok"\} [1-9]/)
     expect(metrics).toMatch(/hearth_blobs_unreferenced\{kind="upload"\} 0/)
+  })
+})
+
+describe('the collector logs what it removed', () => {
+  it('one JSON log line per run that removed something, with the counts', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-collector-log-'))
+    const plc = await startTestPlc()
+    const port = await freePort()
+    const child = await startChildServer({
+      HEARTH_DATA_DIR: dataDir,
+      HEARTH_PORT: String(port),
+      HEARTH_PUBLIC_URL: `http://localhost:${port}`,
+      HEARTH_PLC_URL: plc.url,
+      HEARTH_REGISTRATION: 'open',
+      HEARTH_LOG_LEVEL: 'info',
+      HEARTH_BLOB_TEMP_TTL: '1',
+      HEARTH_BLOB_COLLECT_INTERVAL: '1',
+    })
+    try {
+      const agent = new AtpAgent({ service: child.url })
+      await agent.createAccount({ handle: 'logged.test', password: 'logged-password', email: 'logged@example.com' })
+      await agent.uploadBlob(crypto.randomBytes(123), { encoding: 'image/png' })
+      const line = await child.waitForLog((l) => l.msg === 'blob collector removed unreferenced blobs', 30_000)
+      expect(line).toMatchObject({ expiredUploads: 1, dereferenced: 0, bytes: 123 })
+    } finally {
+      await child.kill()
+      await plc.close()
+      fs.rmSync(dataDir, { recursive: true, force: true })
+    }
   })
 })
 

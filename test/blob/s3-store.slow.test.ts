@@ -137,6 +137,10 @@ describe('moving blobs between the data folder and S3', () => {
     fs.rmSync(dataDir, { recursive: true, force: true })
   })
 
+  it('a bucket that is not there stops start-up with a message naming it, leaving nothing running', async () => {
+    await expect(startTestServer({ plc, env: ceph.hearthEnv('no-such-bucket') })).rejects.toThrow(/HEARTH_BLOB_S3_BUCKET: bucket "no-such-bucket" is not reachable \(HTTP 404\)/)
+  })
+
   it('a backup with the S3 store leaves the blobs to the object store, and says so', async () => {
     const target = await ceph.createBucket()
     const server = await startTestServer({ plc, env: ceph.hearthEnv(target) })
