@@ -67,7 +67,9 @@ export class BlobIndex {
       }
       this.db
         .prepare(
-          `UPDATE blob SET mime_type = ?, created_at = ?,
+          // Uploading again restarts the wait: the upload TTL of a temporary blob, the grace of a dereferenced one.
+          `UPDATE blob SET mime_type = ?,
+             created_at = CASE WHEN temp_key IS NULL THEN created_at ELSE ? END,
              unreferenced_since = CASE WHEN unreferenced_since IS NULL THEN NULL ELSE ? END
            WHERE did = ? AND cid = ?`,
         )

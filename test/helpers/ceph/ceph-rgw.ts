@@ -50,6 +50,9 @@ export interface CephRgw {
 export const cephInstalled = () => ['radosgw', 'ceph-mon', 'ceph-osd'].every((b) => fs.existsSync(`/usr/bin/${b}`))
 
 export async function startCephRgw(): Promise<CephRgw> {
+  if (!cephInstalled()) {
+    throw new Error('Ceph is not installed: apt-get install --no-install-recommends -y radosgw ceph-mon ceph-osd (.ci/run does it when missing)')
+  }
   // Free ports are ephemeral ones (32768+), away from the OSD's 6800–7300.
   const port = await freePort()
   const base = path.join(os.tmpdir(), 'hearth-ceph')
