@@ -42,7 +42,7 @@ async function peakDuring<T>(pid: number, work: () => Promise<T>): Promise<{ res
 }
 
 async function benchStore(name: string, plcUrl: string, env: Record<string, string>, files: Record<number, string>) {
-  const hearth = await spawnHearth(plcUrl, { HEARTH_MAX_BLOB_BYTES: String(60 * MB), ...env })
+  const hearth = await spawnHearth(plcUrl, { env: { HEARTH_MAX_BLOB_BYTES: String(60 * MB), ...env } })
   const pid = hearth.child.pid!
   try {
     const handle = `bench${crypto.randomBytes(3).toString('hex')}.test`

@@ -96,9 +96,9 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   // Before the database opens: an unreachable bucket stops start-up with nothing left running.
   const blobStore = await openBlobStore(config)
   logger.info({ store: blobStore.description }, 'blob store')
-  const db = openDatabase(path.join(config.dataDir, 'hearth.sqlite'), { synchronous: config.dbSynchronous })
+  const db = openDatabase(path.join(config.dataDir, 'hearth.sqlite'), { synchronous: config.dbSynchronous, maxPageCount: config.dbMaxPageCount })
   fillMissingBlockCids(db)
-  const walCheckpointer = startWalCheckpointer(db)
+  const walCheckpointer = startWalCheckpointer(db, { maxWalBytes: config.walMaxBytes })
   hooks.onDatabaseOpen?.()
   const lexicons = loadLexicons()
 
