@@ -64,6 +64,39 @@ describe('the collector as a background task (data folder)', () => {
   })
 })
 
+describe('a deleted account whose blobs the store could not delete at once', () => {
+  it('is remembered, and the collector deletes them on its next run', async () => {
+    const server = await startTestServer()
+    try {
+      const ctx = server.pds.ctx
+      const dave = await server.createAccount('dave')
+      const up = await dave.agent.uploadBlob(crypto.randomBytes(400), { encoding: 'image/png' })
+      await dave.agent.com.atproto.repo.createRecord({
+        repo: dave.did,
+        collection: 'com.example.file',
+        record: { $type: 'com.example.file', file: up.data.blob, createdAt: new Date().toISOString() },
+      })
+      const folder = path.join(server.dataDir, 'blobs', diskSafeDid(dave.did))
+      // The store refuses once (an object store that is down, a full disk).
+      const deleteAccount = ctx.blobStore.deleteAccount.bind(ctx.blobStore)
+      ctx.blobStore.deleteAccount = async () => {
+        ctx.blobStore.deleteAccount = deleteAccount
+        throw new Error('store unavailable')
+      }
+      const { AccountRemoval } = await import('../../src/ops/account-removal.js')
+      await new AccountRemoval(ctx).remove(dave.did)
+      expect(fs.readdirSync(folder)).toHaveLength(1)
+      expect(ctx.blobIndex.pendingAccountPurges(10)).toEqual([dave.did])
+      const report = await ctx.blobCollector.runNow()
+      expect(report.deletedAccounts).toBe(1)
+      expect(fs.existsSync(folder)).toBe(false)
+      expect(ctx.blobIndex.pendingAccountPurges(10)).toEqual([])
+    } finally {
+      await server.close({ removeData: true })
+    }
+  })
+})
+
 describe('the collector logs what it removed', () => {
   it('one JSON log line per run that removed something, with the counts', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-collector-log-'))
