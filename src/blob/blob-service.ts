@@ -50,9 +50,14 @@ export class BlobService {
    * Streams an upload into the store and indexes it. `declaredLength` (the
    * request's Content-Length) must match what arrives. Throws
    * BlobTooLargeError, BlobUploadStalledError, BlobBodyError, EmptyBlobError;
-   * after any of them nothing is kept.
+   * after any of them nothing is kept. `signal` is the request's: an upload
+   * whose client is gone once it is stored is dropped.
    */
-  async upload(did: string, body: BlobBody, opts: { mimeType: string; declaredLength?: number }): Promise<{ cid: string; size: number; mimeType: string }> {
+  async upload(
+    did: string,
+    body: BlobBody,
+    opts: { mimeType: string; declaredLength?: number; signal?: AbortSignal },
+  ): Promise<{ cid: string; size: number; mimeType: string }> {
     const { index, store, maxBytes, idleTimeoutMs, metrics } = this.deps
     try {
       if (opts.declaredLength !== undefined && opts.declaredLength > maxBytes) throw new BlobTooLargeError(`Blob is larger than ${maxBytes} bytes`)
@@ -61,6 +66,11 @@ export class BlobService {
       if (opts.declaredLength !== undefined && up.size !== opts.declaredLength) {
         await store.delete(loc)
         throw new BlobBodyError(`Content-Length said ${opts.declaredLength} bytes, the body had ${up.size}`)
+      }
+      // The client hung up (or sent bytes past its Content-Length, which ends the connection): no one will reference this.
+      if (opts.signal?.aborted) {
+        await store.delete(loc)
+        throw new BlobBodyError('The client closed the connection before the upload was acknowledged')
       }
       if (up.size === 0) {
         await store.delete(loc)

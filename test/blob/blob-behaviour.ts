@@ -7,6 +7,7 @@
  */
 import crypto from 'node:crypto'
 import http from 'node:http'
+import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestAccount, type TestServer } from '../helpers/test-server.js'
 import { blobCid } from '../../src/blob/upload-meter.js'
@@ -200,6 +201,9 @@ export function blobStoreBehaviour(store: StoreUnderTest): void {
       // Declares more than it sends, then hangs up: nothing to answer, nothing kept.
       await rawUpload(server.url, auth(alice), { contentLength: 5000, chunks: [Buffer.alloc(2000, 1)], hangUp: true })
 
+      // Sends more than its Content-Length: the rest is garbage the HTTP parser refuses (400), and the upload is dropped.
+      expect(await overlongUpload(server.url, auth(alice))).toMatch(/^HTTP\/1\.1 400 /)
+
       await eventually(async () => expect(await store.tempObjects(server, alice.did)).toEqual([]))
       expect(ctx().blobIndex.count()).toBe(before)
       if (store.openMultipartUploads) await eventually(async () => expect(await store.openMultipartUploads!()).toBe(0))
@@ -251,6 +255,19 @@ async function eventually(check: () => Promise<void>, timeoutMs = 20_000): Promi
 function chunked(total: number, size: number): Buffer[] {
   const out: Buffer[] = []
   for (let left = total; left > 0; left -= size) out.push(crypto.randomBytes(Math.min(size, left)))
+  return out
+}
+
+/** An upload declaring 10 bytes and sending 40, on a bare socket; resolves to what the server answered. */
+async function overlongUpload(base: string, headers: Record<string, string>): Promise<string> {
+  const { port } = new URL(base)
+  const sock = net.connect(Number(port), '127.0.0.1')
+  let out = ''
+  sock.on('data', (d) => (out += d))
+  sock.on('error', () => {})
+  const head = Object.entries({ host: 'localhost', 'content-type': 'image/png', 'content-length': '10', ...headers }).map(([k, v]) => `${k}: ${v}\r\n`)
+  sock.write(`POST /xrpc/com.atproto.repo.uploadBlob HTTP/1.1\r\n${head.join('')}\r\n${'x'.repeat(40)}`)
+  await new Promise((r) => sock.once('close', r))
   return out
 }
 

@@ -19,7 +19,11 @@ export default xrpcMethod({
     let stored: { cid: string; size: number; mimeType: string }
     try {
       // Streamed: hashed and written as it arrives, never whole in memory.
-      stored = await ctx.blobs.upload(did, body, { mimeType, declaredLength: lengthHeader === undefined ? undefined : Number(lengthHeader) })
+      stored = await ctx.blobs.upload(did, body, {
+        mimeType,
+        declaredLength: lengthHeader === undefined ? undefined : Number(lengthHeader),
+        signal: c.req.raw.signal,
+      })
     } catch (err) {
       if (err instanceof BlobTooLargeError) throw new XrpcError(413, 'PayloadTooLarge', err.message)
       if (err instanceof BlobUploadStalledError) throw new XrpcError(408, 'RequestTimeout', `${err.message}: upload abandoned`)
