@@ -3,7 +3,7 @@
  * (MB/s) for 1 MB and 50 MB blobs on both stores — the data folder and S3
  * (Ceph's object gateway, started here on loopback like the tests do) — and
  * the server's resident memory while a 50 MB blob streams in, which must
- * not grow with the blob's size (a 10 MB upload is measured beside it).
+ * not grow with the blob's size (10 MB and 100 MB uploads are measured beside it).
  * Hearth runs as its own process (as `npm start` runs it), so its memory is
  * its own; uploads are streamed from a file, downloads read to the end.
  *
@@ -42,7 +42,7 @@ async function peakDuring<T>(pid: number, work: () => Promise<T>): Promise<{ res
 }
 
 async function benchStore(name: string, plcUrl: string, env: Record<string, string>, files: Record<number, string>) {
-  const hearth = await spawnHearth(plcUrl, { env: { HEARTH_MAX_BLOB_BYTES: String(60 * MB), ...env } })
+  const hearth = await spawnHearth(plcUrl, { env: { HEARTH_MAX_BLOB_BYTES: String(110 * MB), ...env } })
   const pid = hearth.child.pid!
   try {
     const handle = `bench${crypto.randomBytes(3).toString('hex')}.test`
@@ -72,9 +72,9 @@ async function benchStore(name: string, plcUrl: string, env: Record<string, stri
     fs.writeFileSync(files[1], crypto.randomBytes(MB))
     await upload(files[1])
     const memory: Record<string, number> = {}
-    for (const size of [10, 50]) {
-      fs.writeFileSync(files[size] ?? files[50], crypto.randomBytes(size * MB))
-      const m = await peakDuring(pid, () => upload(files[size] ?? files[50]))
+    for (const size of [10, 50, 100]) {
+      fs.writeFileSync(files[size], crypto.randomBytes(size * MB))
+      const m = await peakDuring(pid, () => upload(files[size]))
       memory[`rssBefore${size}MBUploadMiB`] = round(m.beforeMiB)
       memory[`peakRssDuring${size}MBUploadMiB`] = round(m.peakMiB)
     }
@@ -106,7 +106,7 @@ async function benchStore(name: string, plcUrl: string, env: Record<string, stri
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-blobs-'))
-const files = { 1: path.join(tmp, '1mb'), 10: path.join(tmp, '10mb'), 50: path.join(tmp, '50mb') }
+const files: Record<number, string> = { 1: path.join(tmp, '1mb'), 10: path.join(tmp, '10mb'), 50: path.join(tmp, '50mb'), 100: path.join(tmp, '100mb') }
 const plc = await startEmbeddedPlc()
 const ceph = await startCephRgw()
 try {
