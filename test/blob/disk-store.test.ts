@@ -53,9 +53,10 @@ describe('the collector as a background task (data folder)', () => {
       expect(ctx.blobIndex.get(alice.did, loose)).toBe(null)
       expect(fs.existsSync(stray)).toBe(false)
       expect(ctx.blobIndex.get(alice.did, up.cid)?.tempKey).toBe(null)
+      // The file goes just after its row.
+      expect(fs.readdirSync(tmpDir)).toEqual([])
     })
     expect(fs.readFileSync(path.join(server.dataDir, 'blobs', diskSafeDid(alice.did), up.cid)).equals(bytes)).toBe(true)
-    expect(fs.readdirSync(tmpDir)).toEqual([])
     const metrics = (await ctx.metrics.text()).body
     expect(metrics).toMatch(/hearth_blobs_collected_total\{reason="expired_upload"\} 1/)
     expect(metrics).toMatch(/hearth_blobs_collected_total\{reason="stray_upload"\} 1/)
