@@ -38,6 +38,7 @@ import { createLogger, type Logger } from './logger.js'
 import { HearthMetrics } from './observability/metrics.js'
 import { RateLimits } from './ops/rate-limits.js'
 import { createScopeServices, type ScopeServices } from './scope/scope-services.js'
+import { scopeBlobNamespace } from './scope/scope-blobs.js'
 
 export interface AppContext {
   config: Config
@@ -129,6 +130,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     metrics: blobMetrics,
     maxBytes: config.maxBlobBytes,
     idleTimeoutMs: config.blobUploadTimeoutSec * 1000,
+    accountNamespaces: (did) => [did, scopeBlobNamespace(did)],
   })
   const blobCollector = new BlobCollector({
     index: blobIndex,
@@ -188,6 +190,6 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     embeddedPlc,
     metrics,
     rateLimits: new RateLimits(config.rateLimits),
-    scopes: createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver }),
+    scopes: createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver, records, blobStore, lock: repoLock }),
   }
 }

@@ -39,6 +39,8 @@ export class BlobService {
       metrics: BlobMetrics
       maxBytes: number
       idleTimeoutMs: number
+      /** Every store namespace an account owns (its public blobs, its scope files); default: the DID alone. */
+      accountNamespaces?: (did: string) => string[]
     },
   ) {}
 
@@ -130,7 +132,8 @@ export class BlobService {
   async purgeAccount(did: string): Promise<number | null> {
     const { index, store, logger, metrics } = this.deps
     try {
-      const n = await store.deleteAccount(did)
+      let n = 0
+      for (const ns of this.deps.accountNamespaces?.(did) ?? [did]) n += await store.deleteAccount(ns)
       index.accountPurged(did)
       metrics.collected('deleted_account', n)
       if (n) logger.info({ did, objects: n }, "deleted a removed account's blobs")

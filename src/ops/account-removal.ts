@@ -6,7 +6,7 @@
  * linked sign-ins and web sessions), plus one `#account` event
  * `{ active: false, status: 'deleted' }` so relays drop it too. Blob objects
  * go after the transaction has committed (files, or S3 objects under the
- * account's prefixes); the transaction notes that they must, so the blob
+ * account's prefixes, its scope files' too); the transaction notes that they must, so the blob
  * collector retries if the store fails now. The DID stays in the PLC directory.
  *
  * @example
@@ -19,7 +19,7 @@ import type { BlobService } from '../blob/blob-service.js'
 import type { RepoLock } from '../repo/repo-lock.js'
 
 /** Tables of repository data, each keyed by `did` with no foreign key to the account. */
-const REPO_TABLES = ['repo_block', 'repo_root', 'record', 'record_blob', 'blob', 'repo_seq'] as const
+const REPO_TABLES = ['repo_block', 'repo_root', 'record', 'record_blob', 'blob', 'repo_seq', 'scope_record', 'scope_blob', 'scope_record_blob'] as const
 
 export class AccountRemoval {
   constructor(private deps: { db: Db; eventLog: EventLog; blobIndex: BlobIndex; blobs: Pick<BlobService, 'purgeAccount'>; repoLock: RepoLock; committer: { forget(did: string): void }; accounts: { forget(did: string): void }; vault: { forget(did: string): void }; scopes: { grants: { version: number } } }) {}
