@@ -16,6 +16,7 @@ import cliProgress from 'cli-progress'
 import { ControlClient, ControlError } from '../src/control/control-client.js'
 import { BackupError, restoreBackup } from '../src/ops/backup.js'
 import { migrateAccount } from './migrate-account.js'
+import { BlobMoveError, runBlobMove } from '../src/blob/blob-move-command.js'
 
 const USAGE = `hearth-cli [--socket <path>] <command>
 
@@ -49,6 +50,12 @@ const USAGE = `hearth-cli [--socket <path>] <command>
   migrate --from <pds-url> --handle <h> --password <p> [--to <this-server-url>] [--new-handle <h>] [--plc-token <code>]
                                            move an account from another PDS here; run again to resume,
                                            and with --plc-token once the old server mailed the code
+  blobs orphans [--limit N] [--older-than S]
+                                           blobs no record references, and whether a purge deletes them now
+  blobs purge [--older-than S]             run the blob collector now (S overrides the TTL and grace)
+  blobs move --to s3|disk [--verify]       copy every blob between the data folder and the S3 store in
+                                           HEARTH_BLOB_S3_* (reads HEARTH_DATA_DIR's database; resumable,
+                                           each CID checked; --verify re-hashes blobs already there)
 `
 
 class UsageError extends Error {}
@@ -77,6 +84,8 @@ async function main(argv: string[]): Promise<void> {
       handle: { type: 'string' },
       'new-handle': { type: 'string' },
       'plc-token': { type: 'string' },
+      'older-than': { type: 'string' },
+      verify: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -186,8 +195,49 @@ async function main(argv: string[]): Promise<void> {
         await migrateAccount({ from: values.from, to, handle: values.handle, password: values.password, newHandle: values['new-handle'], plcToken: values['plc-token'], control }),
       )
     }
+    case 'blobs': {
+      const sub = arg(0, 'orphans|purge|move')
+      const olderThanSec = intFlag(values['older-than'], 'older-than')
+      if (sub === 'orphans') {
+        const q = new URLSearchParams()
+        if (values.limit) q.set('limit', values.limit)
+        if (olderThanSec !== undefined) q.set('olderThanSec', String(olderThanSec))
+        return print(await control.json('GET', `/blobs/orphans?${q}`))
+      }
+      if (sub === 'purge') return print(await control.json('POST', '/blobs/purge', olderThanSec === undefined ? {} : { olderThanSec }))
+      if (sub === 'move') {
+        if (values.to !== 's3' && values.to !== 'disk') throw new UsageError('blobs move: give --to s3 or --to disk')
+        return print(await moveWithProgress(values.to, values.verify ?? false))
+      }
+      throw new UsageError(`blobs: unknown subcommand ${sub}`)
+    }
     default:
       throw new UsageError(`unknown command ${command}`)
+  }
+}
+
+/** Copies every blob between the stores, with a progress bar on stderr. */
+async function moveWithProgress(to: 's3' | 'disk', verifyExisting: boolean) {
+  const bar = new cliProgress.SingleBar(
+    { format: `blobs → ${to} [{bar}] {value}/{total} | {eta_formatted} left`, stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  )
+  let started = false
+  try {
+    const report = await runBlobMove({
+      env: process.env,
+      to,
+      verifyExisting,
+      onProgress(done, total) {
+        if (!started) bar.start(total, 0)
+        started = true
+        bar.update(done)
+      },
+    })
+    if (report.failed.length || report.missing.length) process.exitCode = 1
+    return report
+  } finally {
+    if (started) bar.stop()
   }
 }
 
@@ -316,7 +366,7 @@ main(process.argv.slice(2)).catch((err) => {
     process.stderr.write(`hearth-cli: ${err.error}: ${err.message}\n`)
     process.exit(1)
   }
-  if (err instanceof BackupError) {
+  if (err instanceof BackupError || err instanceof BlobMoveError || (err as Error).name === 'ConfigError') {
     process.stderr.write(`hearth-cli: ${err.message}\n`)
     process.exit(1)
   }

@@ -40,6 +40,16 @@ export interface Config {
   maxJsonBodyBytes: number
   /** Largest blob accepted by uploadBlob, in bytes. */
   maxBlobBytes: number
+  /** Where blob bytes live: the data folder, or an S3-compatible store when HEARTH_BLOB_S3_BUCKET is set. */
+  blobStore: BlobStoreConfig
+  /** An upload no record references within this many seconds is deleted. */
+  blobTempTtlSec: number
+  /** A blob whose last referencing record went away is deleted this many seconds later. */
+  blobGraceSec: number
+  /** An upload whose body makes no progress for this many seconds is abandoned (408). */
+  blobUploadTimeoutSec: number
+  /** Seconds between two runs of the blob collector. */
+  blobCollectIntervalSec: number
   /** Largest body accepted by dev.hearth.scope.ingest, in bytes (one batch, one commit). */
   maxIngestBytes: number
   /** Largest repository CAR accepted by com.atproto.repo.importRepo, in bytes (its blocks are held in memory while verified). */
@@ -106,6 +116,21 @@ export interface ServiceConfig {
   did: string
 }
 
+export type BlobStoreConfig =
+  | { kind: 'disk' }
+  | {
+      kind: 's3'
+      /** Unset: AWS's own endpoint for the region. */
+      endpoint: string | undefined
+      bucket: string
+      region: string
+      /** Unset: the SDK's default credential chain (environment, instance role, …). */
+      accessKeyId: string | undefined
+      secretAccessKey: string | undefined
+      /** `bucket` in the path rather than the host name (most self-hosted stores need it). */
+      forcePathStyle: boolean
+    }
+
 /** Request budgets, kept in memory. Windows: session and sign-in limits per 5 minutes, writes per hour and per day. */
 export interface RateLimitConfig {
   /** HEARTH_RATE_LIMITS=off turns every limit off (benchmarks, test rigs). */
@@ -167,6 +192,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     },
     maxJsonBodyBytes: intVar(env, 'HEARTH_MAX_JSON_BYTES', 1024 * 1024, 1024, 1 << 30),
     maxBlobBytes: intVar(env, 'HEARTH_MAX_BLOB_BYTES', 50 * 1024 * 1024, 1024, 2 ** 32),
+    blobStore: blobStoreVar(env),
+    blobTempTtlSec: intVar(env, 'HEARTH_BLOB_TEMP_TTL', 3600, 1, 30 * 24 * 3600),
+    blobGraceSec: intVar(env, 'HEARTH_BLOB_GRACE', 3600, 0, 365 * 24 * 3600),
+    blobUploadTimeoutSec: intVar(env, 'HEARTH_BLOB_UPLOAD_TIMEOUT', 30, 1, 3600),
+    blobCollectIntervalSec: intVar(env, 'HEARTH_BLOB_COLLECT_INTERVAL', 300, 1, 24 * 3600),
     maxIngestBytes: intVar(env, 'HEARTH_MAX_INGEST_BYTES', 50 * 1024 * 1024, 1024, 1 << 30),
     maxImportBytes: intVar(env, 'HEARTH_MAX_IMPORT_BYTES', 256 * 1024 * 1024, 1024, 2 ** 32),
     dbSynchronous: enumVar(env, 'HEARTH_DB_SYNC', ['NORMAL', 'FULL'], 'NORMAL'),
@@ -224,6 +254,32 @@ function intVar(env: Env, name: string, def: number, min: number, max: number): 
   const n = Number(raw)
   if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`)
   return n
+}
+
+function blobStoreVar(env: Env): BlobStoreConfig {
+  const bucket = env.HEARTH_BLOB_S3_BUCKET
+  const s3Vars = ['ENDPOINT', 'REGION', 'ACCESS_KEY_ID', 'SECRET_ACCESS_KEY', 'FORCE_PATH_STYLE'].map((v) => `HEARTH_BLOB_S3_${v}`)
+  if (!bucket) {
+    const stray = s3Vars.find((v) => env[v])
+    if (stray) throw new ConfigError('HEARTH_BLOB_S3_BUCKET', `must be set when ${stray} is (the S3 store is used only with a bucket)`)
+    return { kind: 'disk' }
+  }
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new ConfigError('HEARTH_BLOB_S3_BUCKET', `"${bucket}" is not a valid bucket name`)
+  const accessKeyId = env.HEARTH_BLOB_S3_ACCESS_KEY_ID || undefined
+  const secretAccessKey = env.HEARTH_BLOB_S3_SECRET_ACCESS_KEY || undefined
+  if (!accessKeyId !== !secretAccessKey) {
+    throw new ConfigError(accessKeyId ? 'HEARTH_BLOB_S3_SECRET_ACCESS_KEY' : 'HEARTH_BLOB_S3_ACCESS_KEY_ID', 'the access key id and secret go together')
+  }
+  const endpoint = env.HEARTH_BLOB_S3_ENDPOINT ? urlVar(env, 'HEARTH_BLOB_S3_ENDPOINT', '') : undefined
+  return {
+    kind: 's3',
+    endpoint,
+    bucket,
+    region: env.HEARTH_BLOB_S3_REGION || 'us-east-1',
+    accessKeyId,
+    secretAccessKey,
+    forcePathStyle: boolVar(env, 'HEARTH_BLOB_S3_FORCE_PATH_STYLE', endpoint !== undefined),
+  }
 }
 
 function controlSocketVar(env: Env): string | null {

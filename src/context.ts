@@ -32,7 +32,11 @@ import { RepoCommitter } from './repo/repo-committer.js'
 import { RepoReader } from './repo/repo-reader.js'
 import { RecordsSinceRev } from './repo/records-since-rev.js'
 import { BlobIndex } from './blob/blob-index.js'
-import { DiskBlobStore, type BlobStore } from './blob/blob-store.js'
+import type { BlobStore } from './blob/blob-store.js'
+import { openBlobStore } from './blob/open-blob-store.js'
+import { BlobService } from './blob/blob-service.js'
+import { BlobCollector } from './blob/blob-collector.js'
+import { BlobMetrics } from './blob/blob-metrics.js'
 import { PlcDirectory } from './identity/plc-directory.js'
 import type { EmbeddedPlc } from './identity/embedded-plc.js'
 import { createLogger, type Logger } from './logger.js'
@@ -41,6 +45,7 @@ import { RateLimits } from './ops/rate-limits.js'
 import { createScopeServices, type ScopeServices } from './scope/scope-services.js'
 import { OAuthServer } from './oauth/oauth-server.js'
 import { createMoveServices, type MoveServices } from './move/move-services.js'
+import { scopeBlobNamespace } from './scope/scope-blobs.js'
 
 export interface AppContext {
   config: Config
@@ -77,7 +82,12 @@ export interface AppContext {
   /** The account's records newer than a rev (read-after-write). */
   recordsSinceRev: RecordsSinceRev
   blobIndex: BlobIndex
+  /** Where blob bytes live (data folder or S3): reach it through `blobs` unless moving bytes. */
   blobStore: BlobStore
+  /** Uploading, reading, moving and removing blobs. */
+  blobs: BlobService
+  /** Deletes unreferenced blobs in the background (started by createPds). */
+  blobCollector: BlobCollector
   plc: PlcDirectory
   idResolver: IdResolver
   /** Set when this server runs its own PLC directory. */
@@ -105,6 +115,9 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   fs.chmodSync(config.dataDir, 0o700)
   const secrets = loadSecrets(config)
+  // Before the database opens: an unreachable bucket stops start-up with nothing left running.
+  const blobStore = await openBlobStore(config)
+  logger.info({ store: blobStore.description }, 'blob store')
   const db = openDatabase(path.join(config.dataDir, 'hearth.sqlite'), { synchronous: config.dbSynchronous, maxPageCount: config.dbMaxPageCount })
   fillMissingBlockCids(db)
   const walCheckpointer = startWalCheckpointer(db, { maxWalBytes: config.walMaxBytes })
@@ -130,20 +143,38 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   const blockTables = new BlockTables(db)
   const records = new RecordIndex(db)
   const blobIndex = new BlobIndex(db)
+  const blobMetrics = new BlobMetrics(metrics.registry, () => (db.open ? blobIndex.countUnreferenced() : null))
+  const blobs = new BlobService({
+    index: blobIndex,
+    store: blobStore,
+    logger,
+    metrics: blobMetrics,
+    maxBytes: config.maxBlobBytes,
+    idleTimeoutMs: config.blobUploadTimeoutSec * 1000,
+    accountNamespaces: (did) => [did, scopeBlobNamespace(did)],
+  })
+  const blobCollector = new BlobCollector({
+    index: blobIndex,
+    store: blobStore,
+    blobs,
+    logger,
+    metrics: blobMetrics,
+    tempTtlSec: config.blobTempTtlSec,
+    graceSec: config.blobGraceSec,
+  })
   const repoLock = new RepoLock()
   const keypair = async (did: string) => {
     const account = accounts.get(did)
     if (!account) throw new Error(`no account ${did}`)
     return vault.keypair(did, account.signingKeyEnc)
   }
-  const committer = new RepoCommitter({ tables: blockTables, records, blobs: blobIndex, eventLog, lock: repoLock, keypair })
+  const committer = new RepoCommitter({ tables: blockTables, records, blobs: blobIndex, eventLog, lock: repoLock, keypair, promoteBlobs: (did, cids) => blobs.promote(did, cids) })
   const invites = new InviteCodes(db, config.hostname)
   const tokens = new SessionTokens(db, secrets.jwtSecret, config.serviceDid, config.accessTokenTtlSec, config.refreshTokenTtlSec)
   // Refresh tokens of abandoned sessions: gone once they expire (cheap; once per start).
   tokens.pruneExpired()
   const appPasswords = new AppPasswords(db)
   const idResolver = new IdResolver({ plcUrl })
-  const blobStore = new DiskBlobStore(path.join(config.dataDir, 'blobs'))
   const oauth = new OAuthServer({ config, db, secret: secrets.jwtSecret, accounts, lexicons, logger })
   const scopes = createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver, records, blobStore, lock: repoLock })
   const accountService = new AccountService({ config, accounts, invites, vault, plc, committer, eventLog, endOAuthSessions: (did) => oauth.endAllSessionsOf(did) })
@@ -184,6 +215,8 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     recordsSinceRev: new RecordsSinceRev(db),
     blobIndex,
     blobStore,
+    blobs,
+    blobCollector,
     plc,
     idResolver,
     embeddedPlc,

@@ -44,6 +44,7 @@ export async function createPds(config: Config, opts: CreatePdsOptions = {}): Pr
   const ctx = await createContext(config, opts)
   const { app, upgrade, closeSockets } = buildApp(ctx)
   const sequencerTasks = startSequencerTasks(ctx)
+  ctx.blobCollector.start(config.blobCollectIntervalSec * 1000)
   let control: ControlSocket | null = null
   if (!config.controlSocket) {
     ctx.logger.warn('control socket is off (HEARTH_CONTROL_SOCKET=off, or the default path in the data folder is too long for a Unix socket)')
@@ -56,6 +57,8 @@ export async function createPds(config: Config, opts: CreatePdsOptions = {}): Pr
       control = await startControlSocket(buildControlApp(ctx, { requestCrawl }), config.controlSocket)
     } catch (err) {
       await sequencerTasks.stop()
+      await ctx.blobCollector.stop()
+      ctx.blobStore.close()
       await ctx.walCheckpointer.stop()
       ctx.db.close()
       await ctx.embeddedPlc?.close()
@@ -74,7 +77,9 @@ export async function createPds(config: Config, opts: CreatePdsOptions = {}): Pr
       await control?.close()
       await closeSockets()
       await sequencerTasks.stop()
+      await ctx.blobCollector.stop()
       await ctx.repoLock.drain()
+      ctx.blobStore.close()
       ctx.metrics.close()
       await ctx.walCheckpointer.stop()
       ctx.db.close()

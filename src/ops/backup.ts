@@ -8,7 +8,11 @@
  *   repositories, the event log and its seq counter (so a restored server goes
  *   on above the last seq it had served);
  * - `blobs/`: the blob files, copied after the snapshot, so every blob the
- *   snapshot references is there (later uploads may ride along, unreferenced);
+ *   snapshot references is there (later uploads may ride along, unreferenced;
+ *   uploads still in the temporary area are left out: the restored server's
+ *   collector drops their rows). With the S3 store there is no `blobs/`:
+ *   the objects stay in the bucket, left to the object store's own
+ *   replication and versioning, and the manifest says so;
  * - `secrets/`: the generated secrets (those given in the environment are
  *   not on disk: give them again when starting the restored server);
  * - `plc/operations.jsonl`: the embedded PLC directory's log, copied after
@@ -36,7 +40,8 @@ export interface BackupManifest {
   /** Newest seq in the snapshot's event log (and its counter). */
   lastSeq: number
   accounts: number
-  blobs: { files: number; bytes: number }
+  /** Where the blobs were: copied from the data folder, or left in the S3 bucket (`note` says so). */
+  blobs: { store: 'disk' | 's3'; files: number; bytes: number; note?: string }
   databaseBytes: number
   /** Secret files copied from `<dataDir>/secrets`. */
   secrets: string[]
@@ -47,6 +52,11 @@ export interface BackupManifest {
 }
 
 export class BackupError extends Error {}
+
+const S3_NOTE = (config: Config) =>
+  config.blobStore.kind === 's3'
+    ? `Blobs are in the S3 bucket ${config.blobStore.bucket} and are not in this backup: they are left to the object store's own replication (enable versioning or replication there). A restored server must use the same bucket.`
+    : undefined
 
 /** Takes an online backup into `dest` (absent or empty). */
 export async function backupServer(opts: { db: Db; config: Config; dest: string }): Promise<BackupManifest> {
@@ -60,7 +70,10 @@ export async function backupServer(opts: { db: Db; config: Config; dest: string 
   fs.chmodSync(dbFile, 0o600)
   const snapshot = readSnapshot(dbFile)
 
-  const blobs = await copyTree(path.join(config.dataDir, 'blobs'), path.join(dest, 'blobs'), (rel) => rel.split(path.sep)[0] !== 'tmp')
+  const onDisk = config.blobStore.kind === 'disk'
+  const blobs = onDisk
+    ? await copyTree(path.join(config.dataDir, 'blobs'), path.join(dest, 'blobs'), (rel) => rel.split(path.sep)[0] !== 'tmp')
+    : { files: [], bytes: 0 }
   const secrets = await copyTree(path.join(config.dataDir, 'secrets'), path.join(dest, 'secrets'))
   const plcFile = path.join(config.dataDir, 'plc', 'operations.jsonl')
   const plcOperations = fs.existsSync(plcFile)
@@ -75,7 +88,9 @@ export async function backupServer(opts: { db: Db; config: Config; dest: string 
     createdAt: new Date().toISOString(),
     lastSeq: snapshot.lastSeq,
     accounts: snapshot.accounts,
-    blobs: { files: blobs.files.length, bytes: blobs.bytes },
+    blobs: onDisk
+      ? { store: 'disk', files: blobs.files.length, bytes: blobs.bytes }
+      : { store: 's3', files: 0, bytes: 0, note: S3_NOTE(config) },
     databaseBytes: fs.statSync(dbFile).size,
     secrets: secrets.files,
     secretsFromEnvironment: Object.entries(config.secrets)

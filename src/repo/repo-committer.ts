@@ -13,7 +13,7 @@ import type { Keypair } from '@atproto/crypto'
 import { parseCid, type Cid } from '@atproto/lex-data'
 import { XrpcError, invalidRequest } from '../xrpc/xrpc-error.js'
 import type { EventLog, CommitOp, StoredEvent } from '../sequencer/event-log.js'
-import type { BlobIndex } from '../blob/blob-index.js'
+import { MissingBlobError, type BlobIndex } from '../blob/blob-index.js'
 import { encodeCar } from './car-writer.js'
 import type { PreparedWrite } from './prepare-writes.js'
 import type { RecordIndex } from './record-index.js'
@@ -44,6 +44,8 @@ export interface RepoCommitterDeps {
   lock: RepoLock
   /** The account's signing keypair. */
   keypair: (did: string) => Promise<Keypair>
+  /** After a commit, under the repository's lock: moves the uploads it references to their final keys. */
+  promoteBlobs?: (did: string, cids: string[]) => Promise<void>
 }
 
 /** How many repositories keep their head (commit + loaded MST) in memory between writes. */
@@ -204,34 +206,42 @@ export class RepoCommitter {
       const { commit, next } = await buildCommit(head, writes, keypair)
       const uriBase = scope ? `at://${did}/${scope}` : `at://${did}`
 
-      eventLog.transaction(() => {
-        for (const w of writes) {
-          const uri = scope ? `${uriBase}/${w.rkey}` : `${uriBase}/${w.collection}/${w.rkey}`
-          if (w.action === 'delete') {
-            records.delete(did, scope, w.collection, w.rkey)
-            blobs.linkRecord(did, uri, [])
-          } else {
-            records.put(did, scope, w.collection, w.rkey, w.cid.toString(), commit.rev)
-            blobs.linkRecord(did, uri, w.blobs.map((b) => b.cid))
+      const linked = writes.flatMap((w) => (w.action === 'delete' ? [] : w.blobs.map((b) => b.cid)))
+      try {
+        eventLog.transaction(() => {
+          for (const w of writes) {
+            const uri = scope ? `${uriBase}/${w.rkey}` : `${uriBase}/${w.collection}/${w.rkey}`
+            if (w.action === 'delete') {
+              records.delete(did, scope, w.collection, w.rkey)
+              blobs.linkRecord(did, uri, [])
+            } else {
+              records.put(did, scope, w.collection, w.rkey, w.cid.toString(), commit.rev)
+              // requireBlobs: a blob collected since the check above rolls the commit back.
+              blobs.linkRecord(did, uri, w.blobs.map((b) => b.cid), { requireBlobs: true })
+            }
           }
-        }
-        tables.applyCommit(did, scope, commit)
-        const event = eventLog.appendCommit(
-          {
-            repo: did,
-            commit: commit.cid,
-            rev: commit.rev,
-            since: commit.since,
-            blocks: encodeCar(commit.cid, blockEntries(commit)),
-            ops: eventOps,
-            blobs: writes.flatMap((w) => (w.action === 'delete' ? [] : w.blobs.map((b) => parseCid(b.cid)))),
-            prevData: head.commit.data,
-          },
-          scope,
-        )
-        opts.alsoInTransaction?.(event, { cid: commit.cid.toString(), rev: commit.rev })
-      })
+          tables.applyCommit(did, scope, commit)
+          const event = eventLog.appendCommit(
+            {
+              repo: did,
+              commit: commit.cid,
+              rev: commit.rev,
+              since: commit.since,
+              blocks: encodeCar(commit.cid, blockEntries(commit)),
+              ops: eventOps,
+              blobs: writes.flatMap((w) => (w.action === 'delete' ? [] : w.blobs.map((b) => parseCid(b.cid)))),
+              prevData: head.commit.data,
+            },
+            scope,
+          )
+          opts.alsoInTransaction?.(event, { cid: commit.cid.toString(), rev: commit.rev })
+        })
+      } catch (err) {
+        if (err instanceof MissingBlobError) throw new XrpcError(400, 'BlobNotFound', err.message)
+        throw err
+      }
       this.remember(key, next)
+      if (linked.length > 0) await this.deps.promoteBlobs?.(did, linked)
 
       return {
         commit: { cid: commit.cid.toString(), rev: commit.rev },

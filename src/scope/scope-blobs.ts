@@ -13,7 +13,7 @@
  */
 import type { Readable } from 'node:stream'
 import type { Db } from '../db/open-database.js'
-import { BlobTooLargeError, type BlobStore } from '../blob/blob-store.js'
+import { BlobBodyError, BlobTooLargeError, BlobUploadStalledError, type BlobStore } from '../blob/blob-store.js'
 import type { BlobUse } from '../repo/prepare-writes.js'
 import { XrpcError, invalidRequest } from '../xrpc/xrpc-error.js'
 
@@ -37,6 +37,8 @@ export class ScopeBlobs {
   constructor(
     private db: Db,
     private store: BlobStore,
+    /** A scope-file upload that makes no progress this long is abandoned (408). */
+    private uploadIdleTimeoutMs = 30_000,
   ) {
     this.insertStmt = db.prepare(
       `INSERT INTO scope_blob (did, scope, cid, mime_type, size, created_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -55,27 +57,34 @@ export class ScopeBlobs {
     this.deleteRowStmt = db.prepare('DELETE FROM scope_blob WHERE did = ? AND scope = ? AND cid = ?')
   }
 
-  /** Stores an upload (at most maxBytes) as a file of the scope. */
+  /**
+   * Stores an upload (at most maxBytes) as a file of the scope: streamed into
+   * the store's temporary area while hashed, then moved to its final key at
+   * once (a scope file is usable as soon as it is uploaded).
+   */
   async upload(did: string, scope: string, body: ReadableStream<Uint8Array> | Readable, mimeType: string, maxBytes: number) {
     const ns = scopeBlobNamespace(did)
-    let stored: { cid: string; size: number }
+    let stored: { cid: string; size: number; tempKey: string }
     try {
-      stored = await this.store.put(ns, body, maxBytes)
+      stored = await this.store.putTemp(ns, body, { maxBytes, idleTimeoutMs: this.uploadIdleTimeoutMs })
     } catch (err) {
       if (err instanceof BlobTooLargeError) throw new XrpcError(413, 'PayloadTooLarge', `File is larger than ${maxBytes} bytes (HEARTH_MAX_INGEST_BYTES)`)
+      if (err instanceof BlobUploadStalledError) throw new XrpcError(408, 'RequestTimeout', `${err.message}: upload abandoned`)
+      if (err instanceof BlobBodyError) throw invalidRequest(err.message)
       throw err
     }
     if (stored.size === 0) {
-      if (!this.db.prepare('SELECT 1 FROM scope_blob WHERE did = ? AND cid = ?').get(did, stored.cid)) this.store.delete(ns, stored.cid)
+      await this.store.delete({ did: ns, cid: stored.cid, tempKey: stored.tempKey })
       throw invalidRequest('The file is empty')
     }
+    await this.store.makePermanent(ns, stored.tempKey, stored.cid)
     this.insertStmt.run(did, scope, stored.cid, mimeType, stored.size, new Date().toISOString())
     return { cid: stored.cid, mimeType, size: stored.size }
   }
 
-  get(did: string, scope: string, cid: string): { row: ScopeBlobRow; stream: Readable } | null {
+  async get(did: string, scope: string, cid: string): Promise<{ row: ScopeBlobRow; stream: Readable } | null> {
     const row = this.getStmt.get(did, scope, cid)
-    const stream = row ? this.store.get(scopeBlobNamespace(did), cid) : null
+    const stream = row ? await this.store.read({ did: scopeBlobNamespace(did), cid }) : null
     return row && stream ? { row, stream } : null
   }
 
@@ -115,8 +124,8 @@ export class ScopeBlobs {
   }
 
   /** Deletes the bytes of files whose rows are gone (the same bytes may still be a file of another scope). */
-  removeFiles(did: string, cids: string[]): void {
+  async removeFiles(did: string, cids: string[]): Promise<void> {
     const inUse = this.db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM scope_blob WHERE did = ? AND cid = ? LIMIT 1')
-    for (const cid of cids) if (!inUse.get(did, cid)) this.store.delete(scopeBlobNamespace(did), cid)
+    for (const cid of cids) if (!inUse.get(did, cid)) await this.store.delete({ did: scopeBlobNamespace(did), cid })
   }
 }

@@ -149,7 +149,7 @@ export class ScopeIngest {
         }
       },
     })
-    scopeBlobs.removeFiles(did, orphans)
+    await scopeBlobs.removeFiles(did, orphans)
     return { scope, commit: commit.cid, rev: commit.rev, committed: true, records: out }
   }
 

@@ -259,7 +259,7 @@ describe('Hearth as an OAuth authorization server', () => {
     const t2 = await c2.fullFlow('atproto transition:generic')
     const { AccountRemoval } = await import('../../src/ops/account-removal.js')
     const ctx = rig.server.pds.ctx
-    await new AccountRemoval({ db: ctx.db, eventLog: ctx.eventLog, blobStore: ctx.blobStore, repoLock: ctx.repoLock, committer: ctx.committer, accounts: ctx.accounts, vault: ctx.vault, scopes: ctx.scopes }).remove(carol.did)
+    await new AccountRemoval(ctx).remove(carol.did)
     expect((await c2.xrpc('GET', 'com.atproto.server.getSession', { token: t2.access_token })).status).toBe(401)
     expect((await c2.refresh(t2.refresh_token)).body.error).toBe('invalid_grant')
   })

@@ -16,12 +16,12 @@ export interface CliResult {
   json: any
 }
 
-export function runCli(socket: string, args: string[], opts: { cwd?: string } = {}): Promise<CliResult> {
+export function runCli(socket: string, args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['--import', 'tsx', path.join(root, 'scripts/hearth-cli.ts'), '--socket', socket, ...args],
-      { cwd: opts.cwd ?? root, env: { PATH: process.env.PATH, HOME: process.env.HOME }, maxBuffer: 64 * 1024 * 1024 },
+      { cwd: opts.cwd ?? root, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env }, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         let json: unknown
         try {

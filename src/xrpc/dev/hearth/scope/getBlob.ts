@@ -17,7 +17,7 @@ export default xrpcMethod<{ repo: string; scope: string; cid: string }>({
   async handler({ params, ctx, auth }) {
     const scope = ensureValidScopeName(params.scope)
     const reader = authorizeScopeRead(ctx, auth!, params.repo, scope)
-    const found = ctx.scopes.blobs.get(reader.ownerDid, scope, params.cid)
+    const found = await ctx.scopes.blobs.get(reader.ownerDid, scope, params.cid)
     if (!found) throw new XrpcError(404, 'BlobNotFound', `Scope ${scope} has no file ${params.cid}`)
     noteScopeRead(ctx, reader, { scope, method: NSID, detail: params.cid })
     return new Response(Readable.toWeb(found.stream) as ReadableStream, {
