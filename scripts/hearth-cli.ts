@@ -33,9 +33,14 @@ const USAGE = `hearth-cli [--socket <path>] <command>
   invites create [--uses N] [--count N]
   invites disable <code>
   ingest <account> <file> --collection <nsid> [--batch N] [--validate]
-  ingest <account> <file> --scope <name> [--batch N]
+  ingest <account> <file> --scope <name> [--batch N] [--key-field F]
                                            file: a JSON array or object, or NDJSON (.ndjson/.jsonl);
-                                           --scope writes private scope records (e.g. instagram.profile)
+                                           --scope writes private scope records (e.g. instagram.profile);
+                                           --key-field: each object's F is its key (re-ingest updates it)
+  scopes delete-record <account> <scope> <key>
+  scopes delete-before <account> <date> [--scope <name>]   everything collected before date (all scopes without --scope)
+  scopes delete <account> <scope> --yes    a whole scope with everything in it (erased)
+  scopes upload <account> <scope> <file> [--type <mime>]   a file into a scope → its blob reference
   export <account> <out.car>               the account's repository as a CAR file
   backup <folder>                          online backup into an absent or empty folder
   restore <backup-folder> <data-folder>    offline: copy a backup into an empty data folder
@@ -58,6 +63,8 @@ async function main(argv: string[]): Promise<void> {
       count: { type: 'string' },
       collection: { type: 'string' },
       scope: { type: 'string' },
+      type: { type: 'string' },
+      'key-field': { type: 'string' },
       batch: { type: 'string' },
       validate: { type: 'boolean' },
       yes: { type: 'boolean' },
@@ -127,8 +134,25 @@ async function main(argv: string[]): Promise<void> {
           scope: values.scope,
           batch: intFlag(values.batch, 'batch') ?? 500,
           validate: values.validate,
+          keyField: values['key-field'],
         }),
       )
+    }
+    case 'scopes': {
+      const sub = arg(0, 'delete-record|delete-before|delete|upload')
+      const scope = () => encodeURIComponent(arg(2, 'scope'))
+      if (sub === 'delete-record') return print(await control.json('DELETE', `/scopes/${account(1)}/${scope()}/records/${encodeURIComponent(arg(3, 'key'))}`))
+      if (sub === 'delete-before') return print(await control.json('POST', `/scopes/${account(1)}/delete-before`, { before: arg(2, 'date'), scope: values.scope }))
+      if (sub === 'delete') {
+        if (!values.yes) throw new UsageError('scopes delete erases the whole scope for good: add --yes')
+        return print(await control.json('DELETE', `/scopes/${account(1)}/${scope()}`))
+      }
+      if (sub === 'upload') {
+        const file = arg(3, 'file')
+        const bytes = fs.readFileSync(file)
+        return print(await control.upload(`/scopes/${account(1)}/${scope()}/blobs`, bytes, values.type ?? 'application/octet-stream'))
+      }
+      throw new UsageError(`scopes: unknown subcommand ${sub}`)
     }
     case 'export': {
       const out = path.resolve(arg(1, 'out.car'))
@@ -158,6 +182,14 @@ interface IngestOptions {
   scope?: string
   batch: number
   validate?: boolean
+  /** Scopes: each object's key is this field's value (the same key again updates that record). */
+  keyField?: string
+}
+
+function keyOf(data: unknown, field: string): string {
+  const v = (data as Record<string, unknown>)?.[field]
+  if (typeof v !== 'string' && typeof v !== 'number') throw new UsageError(`--key-field ${field}: an object has no string or number ${field}`)
+  return String(v)
 }
 
 /** Sends the file's objects in batches (one commit each), with a progress bar on a terminal. */
@@ -176,13 +208,14 @@ async function ingestFile(control: ControlClient, opts: IngestOptions) {
   const flush = async () => {
     if (batch.length === 0) return
     try {
-      const res = await control.json<{ commit: { rev: string } }>('POST', '/ingest', {
+      const res = await control.json<{ commit: { rev: string }; committed?: boolean }>('POST', '/ingest', {
         repo: opts.repo,
         ...(opts.scope ? { scope: opts.scope } : { collection: opts.collection }),
-        records: batch,
+        ...(opts.keyField ? { items: batch.map((data) => ({ key: keyOf(data, opts.keyField!), data })) } : { records: batch }),
         ...(opts.validate ? { validate: true } : {}),
       })
       rev = res.commit.rev
+      if (res.committed === false) commits-- // every object unchanged: no commit
     } catch (err) {
       bar.stop()
       if (err instanceof ControlError) {

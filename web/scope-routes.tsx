@@ -52,10 +52,10 @@ export function scopeRoutes(ctx: AppContext, w: WebSignIn): Hono {
       const scopes = catalog.list(did).map((s) => ({
         scope: s.scope,
         records: s.records,
-        latestCollectedAt: s.newestRkey ? collectedAt(ctx.repoReader.getRecord(did, s.scope, s.newestRkey, undefined, s.scope)?.value) : null,
+        latestCollectedAt: ctx.scopes.records.page(did, s.scope, { limit: 1 }).rows[0]?.collectedAt ?? null,
         readers: readers.get(s.scope)?.size ?? 0,
       }))
-      return sendPage(c, <ScopesPage me={me} csrf={w.sessions.csrfToken(c, me)} scopes={scopes} />)
+      return sendPage(c, <ScopesPage me={me} csrf={w.sessions.csrfToken(c, me)} scopes={scopes} deletions={ctx.scopes.deletions.forOwner(did)} />)
     }),
   )
 

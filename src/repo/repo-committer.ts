@@ -12,7 +12,7 @@ import { TID } from '@atproto/common'
 import type { Keypair } from '@atproto/crypto'
 import { parseCid, type Cid } from '@atproto/lex-data'
 import { XrpcError, invalidRequest } from '../xrpc/xrpc-error.js'
-import type { EventLog, CommitOp } from '../sequencer/event-log.js'
+import type { EventLog, CommitOp, StoredEvent } from '../sequencer/event-log.js'
 import type { BlobIndex } from '../blob/blob-index.js'
 import { encodeCar } from './car-writer.js'
 import type { PreparedWrite } from './prepare-writes.js'
@@ -142,7 +142,15 @@ export class RepoCommitter {
     })
   }
 
-  async applyWrites(did: string, writes: PreparedWrite[], opts: { swapCommit?: string; scope?: string } = {}): Promise<CommitResult> {
+  /**
+   * `alsoInTransaction` runs last in the commit's transaction, with its
+   * event (scope records' side tables and erasure need to land with it).
+   */
+  async applyWrites(
+    did: string,
+    writes: PreparedWrite[],
+    opts: { swapCommit?: string; scope?: string; alsoInTransaction?: (event: StoredEvent, commit: { cid: string; rev: string }) => void } = {},
+  ): Promise<CommitResult> {
     const scope = opts.scope ?? ''
     const { tables, records, blobs, eventLog, lock } = this.deps
     if (writes.length === 0) throw invalidRequest('No writes given')
@@ -208,7 +216,7 @@ export class RepoCommitter {
           }
         }
         tables.applyCommit(did, scope, commit)
-        eventLog.appendCommit(
+        const event = eventLog.appendCommit(
           {
             repo: did,
             commit: commit.cid,
@@ -221,6 +229,7 @@ export class RepoCommitter {
           },
           scope,
         )
+        opts.alsoInTransaction?.(event, { cid: commit.cid.toString(), rev: commit.rev })
       })
       this.remember(key, next)
 
