@@ -77,6 +77,12 @@ export interface Config {
   /** How long SIGTERM/SIGINT may take before the process stops waiting and exits 1. */
   shutdownTimeoutMs: number
   rateLimits: RateLimitConfig
+  /** What the pages call this server (HEARTH_SERVER_NAME), shown in every page's top bar and on the front door. */
+  serverName: string
+  /** A sentence or two for the front door about who runs this server and for whom (HEARTH_SERVER_DESCRIPTION). */
+  serverDescription: string
+  /** Serve the front door at `/`; a host app that mounts Hearth and keeps its own `/` turns it off. */
+  frontPage: boolean
 }
 
 /** Request budgets, kept in memory. Windows: session and sign-in limits per 5 minutes, writes per hour and per day. */
@@ -167,6 +173,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       signInFailures: intVar(env, 'HEARTH_RATE_SIGNIN_FAILURES', 30, 1, 1e9),
       ingestPointsPerHour: intVar(env, 'HEARTH_RATE_INGEST_POINTS_HOUR', 3_000_000, 1, 1e12),
     },
+    serverName: (env.HEARTH_SERVER_NAME ?? '').trim().slice(0, 80) || 'Hearth',
+    serverDescription: (env.HEARTH_SERVER_DESCRIPTION ?? '').trim().slice(0, 1000),
+    frontPage: boolVar(env, 'HEARTH_FRONT_PAGE', true),
   }
   const merged = { ...config, ...overrides }
   // The default socket lives in the data folder: follow an overridden dataDir.

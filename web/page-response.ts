@@ -6,19 +6,20 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { SignedIn, WebSessions } from '../src/auth/web-session.js'
+import { brandingOf, withBranding } from './branding.js'
 
 const PAGE_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Frame-Options': 'DENY',
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'same-origin',
   'Cache-Control': 'no-store',
 }
 
-/** Sends a rendered page. */
+/** Sends a rendered page, with this request's branding (web/branding.tsx) for the layout to read. */
 export function sendPage(c: Context, page: string | Promise<string>, status: 200 | 400 | 401 | 403 | 404 | 409 | 429 | 500 | 502 | 503 = 200) {
   for (const [k, v] of Object.entries(PAGE_HEADERS)) c.header(k, v)
-  return c.html(page, status)
+  return c.html(withBranding(brandingOf(c), page), status)
 }
 
 /** Forms are small; anything bigger is refused before it is read. */

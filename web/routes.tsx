@@ -11,7 +11,8 @@ import { Hono } from 'hono'
 import type { AppContext } from '../src/context.js'
 import { projectPath } from '../src/project-paths.js'
 import { createWebSignIn } from '../src/auth/sign-in/web-sign-in.js'
-import { STYLESHEET_PATH } from './layout.js'
+import { SCRIPT_PATH, STYLESHEET_PATH } from './layout.js'
+import { brandingFrom, brandingMiddleware } from './branding.js'
 import { signInRoutes } from './sign-in-routes.js'
 import { accountRoutes } from './account-routes.js'
 import { scopeRoutes } from './scope-routes.js'
@@ -19,9 +20,14 @@ import { scopeRoutes } from './scope-routes.js'
 export function webRoutes(ctx: AppContext): Hono {
   const w = createWebSignIn(ctx)
   const stylesheet = fs.readFileSync(projectPath('web', 'assets', 'style.css'), 'utf8')
+  const script = fs.readFileSync(projectPath('web', 'assets', 'pages.js'), 'utf8')
   const app = new Hono()
+  app.use('*', brandingMiddleware(brandingFrom(ctx.config)))
   app.get(STYLESHEET_PATH, (c) =>
     c.body(stylesheet, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }),
+  )
+  app.get(SCRIPT_PATH, (c) =>
+    c.body(script, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }),
   )
   app.route('/', signInRoutes(ctx, w))
   app.route('/', accountRoutes(ctx, w))
