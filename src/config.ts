@@ -83,6 +83,8 @@ export interface Config {
   serverDescription: string
   /** Serve the front door at `/`; a host app that mounts Hearth and keeps its own `/` turns it off. */
   frontPage: boolean
+  /** Where this server publishes its notes for app developers (the README's section), linked from the front door. */
+  developerDocsUrl: string | undefined
 }
 
 /** Request budgets, kept in memory. Windows: session and sign-in limits per 5 minutes, writes per hour and per day. */
@@ -176,6 +178,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     serverName: (env.HEARTH_SERVER_NAME ?? '').trim().slice(0, 80) || 'Hearth',
     serverDescription: (env.HEARTH_SERVER_DESCRIPTION ?? '').trim().slice(0, 1000),
     frontPage: boolVar(env, 'HEARTH_FRONT_PAGE', true),
+    developerDocsUrl: env.HEARTH_DEVELOPER_DOCS_URL ? urlVar(env, 'HEARTH_DEVELOPER_DOCS_URL', '') : undefined,
   }
   const merged = { ...config, ...overrides }
   // The default socket lives in the data folder: follow an overridden dataDir.

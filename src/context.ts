@@ -34,6 +34,7 @@ import { createLogger, type Logger } from './logger.js'
 import { HearthMetrics } from './observability/metrics.js'
 import { RateLimits } from './ops/rate-limits.js'
 import { createScopeServices, type ScopeServices } from './scope/scope-services.js'
+import { ActivityFeed } from './activity/activity-feed.js'
 
 export interface AppContext {
   config: Config
@@ -71,6 +72,8 @@ export interface AppContext {
   rateLimits: RateLimits
   /** Scopes and grants: ingest, grants, access requests, read log, inter-service JWTs. */
   scopes: ScopeServices
+  /** Each person's commits and scope reads as they happen (their activity page). */
+  activity: ActivityFeed
 }
 
 export interface ContextHooks {
@@ -122,6 +125,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   tokens.pruneExpired()
   const appPasswords = new AppPasswords(db)
   const idResolver = new IdResolver({ plcUrl })
+  const scopes = createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver })
 
   return {
     config,
@@ -156,6 +160,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     embeddedPlc,
     metrics,
     rateLimits: new RateLimits(config.rateLimits),
-    scopes: createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver }),
+    scopes,
+    activity: new ActivityFeed(db, eventLog, scopes.readLog),
   }
 }

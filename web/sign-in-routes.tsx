@@ -14,6 +14,7 @@ import { XrpcError } from '../src/xrpc/xrpc-error.js'
 import { SignInPage } from './pages/sign-in-page.js'
 import { ErrorPage } from './pages/error-page.js'
 import { formBodyLimit, readCheckedForm, sendPage } from './page-response.js'
+import { DEFAULT_RETURN, rememberReturn, safeReturnPath, takeReturn } from './return-path.js'
 
 const ERROR_TITLES: Partial<Record<SignInFailure, string>> = {
   cancelled: 'Sign-in cancelled',
@@ -29,20 +30,28 @@ const dummy = () => (dummyHash ??= hashPassword('hearth-no-such-account'))
 export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
   const app = new Hono()
   const providerButtons = () => w.flow.providers.map((p) => ({ id: p.id, label: p.label }))
+  const secure = new URL(ctx.config.publicUrl).protocol === 'https:'
 
-  const signInPage = (c: Context, extra: { problem?: string; identifier?: string; signedInAs?: string } = {}, status: 200 | 401 | 429 = 200) =>
-    sendPage(
+  const signInPage = (
+    c: Context,
+    extra: { problem?: string; identifier?: string; signedInAs?: string; next?: string | null } = {},
+    status: 200 | 401 | 429 = 200,
+  ) => {
+    const { next, ...rest } = extra
+    return sendPage(
       c,
-      <SignInPage providers={providerButtons()} publicUrl={ctx.config.publicUrl} csrf={w.sessions.csrfToken(c, null)} {...extra} />,
+      <SignInPage providers={providerButtons()} publicUrl={ctx.config.publicUrl} csrf={w.sessions.csrfToken(c, null)} next={next ?? undefined} {...rest} />,
       status,
     )
+  }
 
-  app.get('/sign-in', (c) => signInPage(c, { signedInAs: w.sessions.current(c)?.account.handle }))
+  app.get('/sign-in', (c) => signInPage(c, { signedInAs: w.sessions.current(c)?.account.handle, next: safeReturnPath(c.req.query('next')) }))
 
   app.post('/sign-in/password', formBodyLimit, async (c) => {
     const form = await readCheckedForm(c, w.sessions, null)
     if (!form) return refusedForm(c, null)
     const identifier = (form.identifier ?? '').trim()
+    const next = safeReturnPath(form.next)
     const password = (form.password ?? '').slice(0, 256)
     const account = identifier ? ctx.accounts.lookup(identifier) : null
     // The same failed-sign-in budget as createSession, under the same key: two doors, one count.
@@ -51,20 +60,21 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
     const budget = limits.signInFailures.peek(failureKey)
     if (limits.enabled && budget.remaining <= 0) {
       const problem = `Too many failed sign-ins for this account. Try again after ${new Date(budget.resetAt).toISOString().slice(11, 16)} UTC.`
-      return signInPage(c, { problem, identifier }, 429)
+      return signInPage(c, { problem, identifier, next }, 429)
     }
     const ok = account?.passwordHash ? await verifyPassword(password, account.passwordHash) : (await verifyPassword(password, await dummy()), false)
     if (!account || !ok || account.status === 'takendown' || account.status === 'deleted') {
       if (limits.enabled) limits.signInFailures.spend(failureKey, 1)
-      return signInPage(c, { problem: 'That handle or email and password do not match an account here.', identifier }, 401)
+      return signInPage(c, { problem: 'That handle or email and password do not match an account here.', identifier, next }, 401)
     }
     w.sessions.start(c, account.did, 'password')
-    return c.redirect('/account', 303)
+    return c.redirect(next ?? DEFAULT_RETURN, 303)
   })
 
   app.get('/auth/:provider', (c) => {
     const id = c.req.param('provider')
     if (!isProviderId(id) || !w.flow.providers.some((p) => p.id === id)) return notConfigured(c, id)
+    rememberReturn(c, c.req.query('next'), secure)
     return c.redirect(w.flow.start(id, w.sessions.browserToken(c)).toString(), 302)
   })
 
@@ -75,6 +85,7 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
     const form = await readCheckedForm(c, w.sessions, me)
     if (!form) return refusedForm(c, me)
     if (!isProviderId(id) || !w.flow.providers.some((p) => p.id === id)) return notConfigured(c, id, me)
+    rememberReturn(c, form.next, secure)
     return c.redirect(w.flow.start(id, w.sessions.browserToken(c), me.account.did).toString(), 303)
   })
 
@@ -90,7 +101,7 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
         me?.account.did ?? null,
       )
       if (!result.linked) w.sessions.start(c, result.did, id)
-      return c.redirect('/account', 303)
+      return c.redirect(takeReturn(c, secure), 303)
     } catch (err) {
       return signInFailed(c, err, me)
     }

@@ -92,7 +92,11 @@ export function trackRequests(server: Server): RequestTracker {
     count: () => open.size,
     async drain() {
       draining = true
-      for (const res of open) if (!res.headersSent) res.shouldKeepAlive = false
+      for (const res of open) {
+        if (!res.headersSent) res.shouldKeepAlive = false
+        // An event stream (the activity page) never finishes by itself: end it; the browser reconnects later.
+        else if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) res.end()
+      }
       if (open.size > 0) await new Promise<void>((resolve) => (onIdle = resolve))
     },
   }
