@@ -7,7 +7,7 @@ import type { FC } from 'hono/jsx'
 import type { SignedIn } from '../../src/auth/web-session.js'
 import { Layout } from '../layout.js'
 import { plural } from '../plural.js'
-import { JsonView, type JsonViewOptions } from './json-view.js'
+import { JsonView, blobsIn, type JsonViewOptions } from './json-view.js'
 
 const collectionHref = (collection: string) => `/account/data/${collection}`
 const recordHref = (collection: string, rkey: string) => `/account/data/${collection}/${encodeURIComponent(rkey)}`
@@ -144,6 +144,7 @@ export const RecordPage: FC<RecordPageProps> = ({ me, csrf, collection, rkey, ur
         </dd>
       </dl>
     </section>
+    <Files value={value} json={json} />
     <section class="card">
       <h2>Content</h2>
       <JsonView value={value} options={json} />
@@ -154,6 +155,29 @@ export const RecordPage: FC<RecordPageProps> = ({ me, csrf, collection, rkey, ur
     </section>
   </Layout>
 )
+
+/** The images (shown) and other files (linked) the record references. */
+const Files: FC<{ value: unknown; json: JsonViewOptions }> = ({ value, json }) => {
+  const blobs = blobsIn(value)
+  if (blobs.length === 0) return null
+  return (
+    <section class="card" aria-labelledby="files">
+      <h2 id="files">{blobs.length === 1 ? 'Its file' : `Its ${blobs.length} files`}</h2>
+      <ul class="plain">
+        {blobs.map((b) => {
+          const url = json.blobUrl(b.cid)
+          const label = `${b.mimeType}, ${b.size.toLocaleString('en')} bytes`
+          return (
+            <li data-file={b.cid}>
+              {url && b.mimeType.startsWith('image/') ? <img class="shown" src={url} alt={`Image in this record (${label})`} /> : null}
+              {url ? <a href={url}>{b.cid}</a> : <code>{b.cid}</code>} <span class="muted">({label})</span>
+            </li>
+          )
+        })}
+      </ul>
+    </section>
+  )
+}
 
 /** A line of a record to show in a list: its text, name or title if it has one, else its type. */
 export function recordPreview(value: unknown): string {

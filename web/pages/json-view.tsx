@@ -54,7 +54,7 @@ const Blob: FC<{ value: { ref: { $link: string }; mimeType: string; size: number
 }
 
 const Entry: FC<{ name: string; value: Json; depth: number; o: JsonViewOptions }> = ({ name, value, depth, o }) => {
-  const key = <span class="k" data-key={name}>{name}</span>
+  const key = <span class="k">{name}</span>
   if (value !== null && typeof value === 'object' && !isBlob(value)) {
     const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value)
     const open = depth < FOLD_DEPTH && entries.length <= FOLD_ENTRIES
@@ -90,4 +90,16 @@ export const JsonView: FC<{ value: unknown; options: JsonViewOptions; label?: st
       {body}
     </div>
   )
+}
+
+/** Every blob a record references, in order (for the list of its images and files). */
+export function blobsIn(value: unknown, found: { cid: string; mimeType: string; size: number }[] = []): { cid: string; mimeType: string; size: number }[] {
+  const v = value as Json
+  if (v === null || typeof v !== 'object') return found
+  if (isBlob(v)) {
+    if (!found.some((b) => b.cid === v.ref.$link)) found.push({ cid: v.ref.$link, mimeType: String(v.mimeType), size: Number(v.size) })
+    return found
+  }
+  for (const x of Array.isArray(v) ? v : Object.values(v)) blobsIn(x, found)
+  return found
 }
