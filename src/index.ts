@@ -73,6 +73,7 @@ export async function createPds(config: Config, opts: CreatePdsOptions = {}): Pr
       closed = true
       await control?.close()
       await closeSockets()
+      ctx.activity.close()
       await sequencerTasks.stop()
       await ctx.repoLock.drain()
       ctx.metrics.close()

@@ -51,14 +51,22 @@ export function activityRoutes(ctx: AppContext, w: WebSignIn, names: AppNames): 
       let overflow = false
       // since() and subscribe() in one synchronous turn: no item can fall between them.
       queue.push(...ctx.activity.since(did, afterSeq, afterRead).reverse())
-      const stop = ctx.activity.subscribe(did, (item) => {
-        if (queue.length >= MAX_QUEUED) overflow = true
-        else queue.push(item)
-        wake?.()
-      })
+      let ended = false
+      const stop = ctx.activity.subscribe(
+        did,
+        (item) => {
+          if (queue.length >= MAX_QUEUED) overflow = true
+          else queue.push(item)
+          wake?.()
+        },
+        () => {
+          ended = true
+          wake?.()
+        },
+      )
       stream.onAbort(() => wake?.())
       try {
-        while (!stream.aborted && !stream.closed && !overflow) {
+        while (!stream.aborted && !stream.closed && !overflow && !ended) {
           while (queue.length > 0 && !stream.aborted) {
             const batch = queue.splice(0, queue.length)
             const handles = await names.handles(appDids(batch))
@@ -72,6 +80,7 @@ export function activityRoutes(ctx: AppContext, w: WebSignIn, names: AppNames): 
             }
           })
           wake = null
+          if (ended) break
           if (!heardSomething) {
             // The session may have ended (signed out elsewhere, account deleted): then the stream ends too.
             if (!w.sessionStore.list(did).some((s) => s.id === me.session.id) || !ctx.accounts.get(did)) break

@@ -56,6 +56,8 @@ interface EventRow {
 
 export class ActivityFeed {
   private listeners = new Map<string, Set<Listener>>()
+  private enders = new Set<() => void>()
+  private closed = false
   private recentEvents
   private eventsAfter
   private recentReads
@@ -110,14 +112,30 @@ export class ActivityFeed {
     return { seq: this.maxSeq.get(did)?.n ?? 0, read: this.maxRead.get(did)?.n ?? 0 }
   }
 
-  subscribe(did: string, listener: Listener): () => void {
+  /** Calls `listener` with each new item of `did`; `onEnd` when the server closes. Returns the way to stop. */
+  subscribe(did: string, listener: Listener, onEnd: () => void = () => {}): () => void {
+    if (this.closed) {
+      onEnd()
+      return () => {}
+    }
     let set = this.listeners.get(did)
     if (!set) this.listeners.set(did, (set = new Set()))
     set.add(listener)
+    this.enders.add(onEnd)
     return () => {
+      this.enders.delete(onEnd)
       set!.delete(listener)
       if (set!.size === 0 && this.listeners.get(did) === set) this.listeners.delete(did)
     }
+  }
+
+  /** Ends every subscription (the server is closing: the streams must not outlive the database). */
+  close(): void {
+    this.closed = true
+    const enders = [...this.enders]
+    this.enders.clear()
+    this.listeners.clear()
+    for (const end of enders) end()
   }
 
   /** Open subscriptions, for tests and metrics. */
