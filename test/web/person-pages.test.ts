@@ -346,6 +346,7 @@ describe('the person’s pages', () => {
       ['/account/sessions', 'sessions'],
       ['/account/settings', 'settings'],
       ['/account/delete', 'delete'],
+      ['/account/data/com.example.nothing', 'not-found'],
     ]
     const problems: string[] = []
     for (const [path, name] of pages) {
@@ -368,6 +369,31 @@ describe('the person’s pages', () => {
       for (const p of problemsOf(await checkPage(visitor, `${server.url}${path}`, `page-${name}`))) problems.push(`${path} ${p}`)
     }
     expect(problems).toEqual([])
+  }, 300_000) // ~40 page loads with axe each: slow on a loaded machine
+
+  it('signs in and makes an app password with the keyboard alone', async () => {
+    const page = await newPage()
+    await page.goto(`${server.url}/sign-in`)
+    const tabTo = async (selector: string) => {
+      for (let i = 0; i < 25; i++) {
+        await page.keyboard.press('Tab')
+        if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return
+      }
+      throw new Error(`Tab never reached ${selector}`)
+    }
+    await tabTo('input[name=identifier]')
+    await page.keyboard.type(alice.handle)
+    await tabTo('input[name=password]')
+    await page.keyboard.type(alice.password)
+    await Promise.all([page.waitForURL((u) => u.pathname === '/account'), page.keyboard.press('Enter')])
+    await page.goto(`${server.url}/account/app-passwords`)
+    await tabTo('input[name=name]')
+    await page.keyboard.type('keyboard')
+    await tabTo('form[action="/account/app-passwords"] button[type=submit]')
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')])
+    await page.locator('[data-field=new-app-password]').waitFor()
+    // The copy button is reachable too.
+    await tabTo('[data-copy=new-app-password]')
   })
 
   it('on a phone the page links sit behind a Menu button that the keyboard opens', async () => {
