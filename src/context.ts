@@ -125,7 +125,8 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   tokens.pruneExpired()
   const appPasswords = new AppPasswords(db)
   const idResolver = new IdResolver({ plcUrl })
-  const scopes = createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver })
+  const blobStore = new DiskBlobStore(path.join(config.dataDir, 'blobs'))
+  const scopes = createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver, records, blobStore, lock: repoLock })
 
   return {
     config,
@@ -154,7 +155,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     committer,
     repoReader: new RepoReader(db, blockTables, records),
     blobIndex,
-    blobStore: new DiskBlobStore(path.join(config.dataDir, 'blobs')),
+    blobStore,
     plc,
     idResolver,
     embeddedPlc,

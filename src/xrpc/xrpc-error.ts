@@ -3,6 +3,8 @@
  * router turns it into `{ error, message }` with its status; anything else
  * thrown is a server bug and becomes a logged 500.
  */
+import { cutMessage } from './server-faults.js'
+
 export class XrpcError extends Error {
   constructor(
     readonly status: number,
@@ -15,7 +17,8 @@ export class XrpcError extends Error {
   }
 
   toJSON() {
-    return { error: this.error, message: this.message }
+    // Messages may quote what the caller sent: never send a long input back whole.
+    return { error: this.error, message: cutMessage(this.message) }
   }
 }
 
