@@ -108,6 +108,14 @@ export interface Config {
   proxyTimeoutMs: number
   /** Loopback development: allow proxying to http://localhost-style endpoints. */
   proxyAllowHttpLoopback: boolean
+  /** What the pages call this server (HEARTH_SERVER_NAME), shown in every page's top bar and on the front door. */
+  serverName: string
+  /** A sentence or two for the front door about who runs this server and for whom (HEARTH_SERVER_DESCRIPTION). */
+  serverDescription: string
+  /** Serve the front door at `/`; a host app that mounts Hearth and keeps its own `/` turns it off. */
+  frontPage: boolean
+  /** Where this server publishes its notes for app developers (the README's section), linked from the front door. */
+  developerDocsUrl: string | undefined
 }
 
 /** A service calls are forwarded to: its endpoint and its DID (the `aud` of the tokens sent to it). */
@@ -237,6 +245,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     chat: serviceVar(env, 'HEARTH_CHAT_URL', 'HEARTH_CHAT_DID'),
     proxyTimeoutMs: intVar(env, 'HEARTH_PROXY_TIMEOUT_MS', 30_000, 100, 600_000),
     proxyAllowHttpLoopback: boolVar(env, 'HEARTH_PROXY_ALLOW_HTTP_LOOPBACK', false),
+    serverName: (env.HEARTH_SERVER_NAME ?? '').trim().slice(0, 80) || 'Hearth',
+    serverDescription: (env.HEARTH_SERVER_DESCRIPTION ?? '').trim().slice(0, 1000),
+    frontPage: boolVar(env, 'HEARTH_FRONT_PAGE', true),
+    developerDocsUrl: env.HEARTH_DEVELOPER_DOCS_URL ? urlVar(env, 'HEARTH_DEVELOPER_DOCS_URL', '') : undefined,
   }
   const merged = { ...config, ...overrides }
   // The default socket lives in the data folder: follow an overridden dataDir.

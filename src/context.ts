@@ -46,6 +46,7 @@ import { createScopeServices, type ScopeServices } from './scope/scope-services.
 import { OAuthServer } from './oauth/oauth-server.js'
 import { createMoveServices, type MoveServices } from './move/move-services.js'
 import { scopeBlobNamespace } from './scope/scope-blobs.js'
+import { ActivityFeed } from './activity/activity-feed.js'
 
 export interface AppContext {
   config: Config
@@ -102,6 +103,8 @@ export interface AppContext {
   oauth: OAuthServer
   /** Accounts moving in and out: importRepo, PLC operations and their codes, activation. */
   moves: MoveServices
+  /** Each person's commits and scope reads as they happen (their activity page). */
+  activity: ActivityFeed
 }
 
 export interface ContextHooks {
@@ -228,5 +231,6 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
       config, db, logger, accounts, invites, vault, accountService, serviceJwt: scopes.serviceJwt, idResolver, eventLog, plc,
       tables: blockTables, records, blobs: blobIndex, lock: repoLock, committer,
     }),
+    activity: new ActivityFeed(db, eventLog, scopes.readLog),
   }
 }

@@ -76,6 +76,7 @@ export async function createPds(config: Config, opts: CreatePdsOptions = {}): Pr
       closed = true
       await control?.close()
       await closeSockets()
+      ctx.activity.close()
       await sequencerTasks.stop()
       await ctx.blobCollector.stop()
       await ctx.repoLock.drain()

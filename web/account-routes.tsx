@@ -14,24 +14,14 @@ import { AccountPage } from './pages/account-page.js'
 import { AppPasswordsPage } from './pages/app-passwords-page.js'
 import { HandlePage } from './pages/handle-page.js'
 import { SessionsPage } from './pages/sessions-page.js'
-import { formBodyLimit, readCheckedForm, sendPage } from './page-response.js'
-import { refusedFormPage } from './sign-in-routes.js'
+import { formBodyLimit, sendPage } from './page-response.js'
+import { signedInGuards } from './signed-in.js'
 
 export function accountRoutes(ctx: AppContext, w: WebSignIn): Hono {
   const app = new Hono()
   const providerLabels = Object.fromEntries(w.flow.providers.map((p) => [p.id, p.label]))
 
-  /** Runs `page` for a signed-in person; sends everyone else to sign in. */
-  const signedIn = (page: (c: Context, me: SignedIn) => Response | Promise<Response>) => (c: Context) => {
-    const me = w.sessions.current(c)
-    return me ? page(c, me) : c.redirect('/sign-in', 303)
-  }
-  /** Same, for POSTs: also checks the CSRF token before `action` sees the form. */
-  const signedInForm = (action: (c: Context, me: SignedIn, form: Record<string, string>) => Response | Promise<Response>) =>
-    signedIn(async (c, me) => {
-      const form = await readCheckedForm(c, w.sessions, me)
-      return form ? action(c, me, form) : refusedFormPage(c, w, me)
-    })
+  const { page: signedIn, form: signedInForm } = signedInGuards(w)
 
   app.get(
     '/account',
@@ -55,7 +45,15 @@ export function accountRoutes(ctx: AppContext, w: WebSignIn): Hono {
   )
 
   const appPasswordsPage = (c: Context, me: SignedIn, extra: { created?: { name: string; password: string }; problem?: string } = {}, status: 200 | 400 = 200) =>
-    sendPage(c, <AppPasswordsPage me={me} csrf={w.sessions.csrfToken(c, me)} list={ctx.appPasswords.list(me.account.did)} {...extra} />, status)
+    sendPage(
+      c,
+      <AppPasswordsPage me={me} csrf={w.sessions.csrfToken(c, me)} list={ctx.appPasswords.list(me.account.did)} signsInWith={signsInWith(me)} {...extra} />,
+      status,
+    )
+  const signsInWith = (me: SignedIn) => [
+    ...w.linked.forAccount(me.account.did).map((l) => providerLabels[l.provider] ?? l.provider),
+    ...(me.account.passwordHash ? ['password'] : []),
+  ]
 
   app.get('/account/app-passwords', signedIn((c, me) => appPasswordsPage(c, me)))
 

@@ -1,15 +1,48 @@
 /**
- * The frame of every page: head, stylesheet, and a top bar that shows the
- * signed-in person's handle, the page links and a sign-out button.
+ * The frame of every page: head, stylesheet and script, and a top bar with
+ * the server's name (from branding.tsx), the signed-in person's page links
+ * (behind a Menu button on a phone) and a sign-out button.
  */
 import type { Child, FC } from 'hono/jsx'
 import { raw } from 'hono/html'
 import { CSRF_FIELD, type SignedIn } from '../src/auth/web-session.js'
+import { useBranding } from './branding.js'
 
 export const STYLESHEET_PATH = '/web/style.css'
+export const SCRIPT_PATH = '/web/pages.js'
 
 /** The hidden field every state-changing form carries. */
 export const CsrfField: FC<{ token: string }> = ({ token }) => <input type="hidden" name={CSRF_FIELD} value={token} />
+
+/** The signed-in person's pages, in menu order. Other pages (issue by issue) add theirs here. */
+export const NAV_LINKS: { href: string; label: string }[] = [
+  { href: '/account', label: 'Account' },
+  { href: '/account/data', label: 'Data' },
+  { href: '/account/scopes', label: 'Scopes' },
+  { href: '/account/apps', label: 'Apps' },
+  { href: '/account/connected-apps', label: 'Connected apps' },
+  { href: '/account/activity', label: 'Activity' },
+  { href: '/account/app-passwords', label: 'App passwords' },
+  { href: '/account/handle', label: 'Handle' },
+  { href: '/account/sessions', label: 'Sessions' },
+  { href: '/account/settings', label: 'Settings' },
+  { href: '/account/move', label: 'Move' },
+]
+
+const Brand: FC<{ signedIn: boolean }> = ({ signedIn }) => {
+  const { name, logoUrl, home } = useBranding()
+  return (
+    <a class="brand" href={signedIn ? '/account' : home}>
+      {logoUrl ? <img src={logoUrl} alt="" width={24} height={24} /> : null}
+      {name}
+    </a>
+  )
+}
+
+const Title: FC<{ title: string }> = ({ title }) => {
+  const { name } = useBranding()
+  return <title>{title === name ? name : `${title} · ${name}`}</title>
+}
 
 export const Layout: FC<{ title: string; me?: SignedIn | null; csrf?: string; children?: Child }> = ({ title, me, csrf, children }) => (
   <>
@@ -18,31 +51,33 @@ export const Layout: FC<{ title: string; me?: SignedIn | null; csrf?: string; ch
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${title} · Hearth`}</title>
+        <Title title={title} />
         <link rel="stylesheet" href={STYLESHEET_PATH} />
+        <script src={SCRIPT_PATH} defer></script>
       </head>
       <body>
         <header class="top">
-          <a class="brand" href={me ? '/account' : '/sign-in'}>
-            Hearth
-          </a>
+          <Brand signedIn={!!me} />
           {me && csrf ? (
-            <nav>
-              <a href="/account">{me.account.handle}</a>
-              <a href="/account/app-passwords">App passwords</a>
-              <a href="/account/handle">Handle</a>
-              <a href="/account/sessions">Sessions</a>
-              <a href="/account/scopes">Scopes</a>
-              <a href="/account/apps">Apps</a>
-              <a href="/account/connected-apps">Connected apps</a>
-              <a href="/account/move">Move</a>
-              <form class="inline" method="post" action="/sign-out">
-                <CsrfField token={csrf} />
-                <button class="quiet" type="submit">
-                  Sign out
-                </button>
-              </form>
-            </nav>
+            <>
+              <button class="menu-toggle quiet" type="button" aria-expanded="false" aria-controls="site-nav" data-menu-toggle>
+                Menu
+              </button>
+              <nav id="site-nav" aria-label="Your pages">
+                <span class="who" data-field="signed-in-as">
+                  {me.account.handle}
+                </span>
+                {NAV_LINKS.map((l) => (
+                  <a href={l.href}>{l.label}</a>
+                ))}
+                <form class="inline" method="post" action="/sign-out">
+                  <CsrfField token={csrf} />
+                  <button class="quiet" type="submit">
+                    Sign out
+                  </button>
+                </form>
+              </nav>
+            </>
           ) : null}
         </header>
         <main>{children}</main>

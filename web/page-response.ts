@@ -6,16 +6,17 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { SignedIn, WebSessions } from '../src/auth/web-session.js'
+import { brandingOf, withBranding } from './branding.js'
 
 const PAGE_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Frame-Options': 'DENY',
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'same-origin',
   'Cache-Control': 'no-store',
 }
 
-/** Sends a rendered page. */
+/** Sends a rendered page, with this request's branding (web/branding.tsx) for the layout to read. */
 export function sendPage(
   c: Context,
   page: string | Promise<string>,
@@ -24,7 +25,7 @@ export function sendPage(
   overrides: Record<string, string> = {},
 ) {
   for (const [k, v] of Object.entries({ ...PAGE_HEADERS, ...overrides })) c.header(k, v)
-  return c.html(page, status)
+  return c.html(withBranding(brandingOf(c), page), status)
 }
 
 /** Forms are small; anything bigger is refused before it is read. */

@@ -17,26 +17,20 @@ import { ScopesPage } from './pages/scopes-page.js'
 import { ScopeRecordsPage } from './pages/scope-records-page.js'
 import { AppsPage } from './pages/apps-page.js'
 import { GrantPage } from './pages/grant-page.js'
-import { ApprovePage, GRANT_LENGTHS, SignInFirstPage } from './pages/approve-page.js'
+import { ApprovePage, GRANT_LENGTHS } from './pages/approve-page.js'
+import { signInUrlFor } from './return-path.js'
+import type { AppNames } from './app-names.js'
 import { ErrorPage } from './pages/error-page.js'
-import { formBodyLimit, readCheckedForm, sendPage } from './page-response.js'
-import { refusedFormPage } from './sign-in-routes.js'
+import { formBodyLimit, sendPage } from './page-response.js'
+import { signedInGuards } from './signed-in.js'
 
 const RECORDS_PER_PAGE = 25
 
-export function scopeRoutes(ctx: AppContext, w: WebSignIn): Hono {
+export function scopeRoutes(ctx: AppContext, w: WebSignIn, names: AppNames): Hono {
   const app = new Hono()
   const { catalog, grants, requests, readLog } = ctx.scopes
 
-  const signedIn = (page: (c: Context, me: SignedIn) => Response | Promise<Response>) => (c: Context) => {
-    const me = w.sessions.current(c)
-    return me ? page(c, me) : c.redirect('/sign-in', 303)
-  }
-  const signedInForm = (action: (c: Context, me: SignedIn, form: Record<string, string>) => Response | Promise<Response>) =>
-    signedIn(async (c, me) => {
-      const form = await readCheckedForm(c, w.sessions, me)
-      return form ? action(c, me, form) : refusedFormPage(c, w, me)
-    })
+  const { page: signedIn, form: signedInForm } = signedInGuards(w)
   const notFound = (c: Context, me: SignedIn, message: string) =>
     sendPage(c, <ErrorPage title="Not found" message={message} kind="not-found" me={me} csrf={w.sessions.csrfToken(c, me)} />, 404)
 
@@ -73,21 +67,31 @@ export function scopeRoutes(ctx: AppContext, w: WebSignIn): Hono {
       })
       return sendPage(
         c,
-        <ScopeRecordsPage me={me} csrf={w.sessions.csrfToken(c, me)} scope={scope} total={summary.records} records={records} nextCursor={page.cursor} />,
+        <ScopeRecordsPage
+          me={me}
+          csrf={w.sessions.csrfToken(c, me)}
+          scope={scope}
+          total={summary.records}
+          records={records}
+          nextCursor={page.cursor}
+          search={(c.req.query('key') ?? '').slice(0, 100)}
+        />,
       )
     }),
   )
 
-  const appsPage = (c: Context, me: SignedIn, revoked?: string) => {
+  const appsPage = async (c: Context, me: SignedIn, revoked?: string) => {
     const now = Date.now()
     const list = grants.listForOwner(me.account.did).map((grant) => ({
       grant,
       status: grantStatus(grant, now),
       reads: readLog.countForGrant(grant.id),
     }))
+    const pending = requests.pendingFor(me.account.did, now)
+    const handles = await names.handles([...list.map((g) => g.grant.granteeDid), ...pending.map((r) => r.appDid)])
     return sendPage(
       c,
-      <AppsPage me={me} csrf={w.sessions.csrfToken(c, me)} pending={requests.pendingFor(me.account.did, now)} grants={list} revoked={revoked} />,
+      <AppsPage me={me} csrf={w.sessions.csrfToken(c, me)} pending={pending} grants={list} revoked={revoked} handles={handles} />,
     )
   }
 
@@ -96,12 +100,19 @@ export function scopeRoutes(ctx: AppContext, w: WebSignIn): Hono {
 
   app.get(
     '/account/apps/:id',
-    signedIn((c, me) => {
+    signedIn(async (c, me) => {
       const grant = grants.get(c.req.param('id')!)
       if (!grant || grant.ownerDid !== me.account.did) return notFound(c, me, 'You have no such grant.')
       return sendPage(
         c,
-        <GrantPage me={me} csrf={w.sessions.csrfToken(c, me)} grant={grant} status={grantStatus(grant)} reads={readLog.forGrant(grant.id)} />,
+        <GrantPage
+          me={me}
+          csrf={w.sessions.csrfToken(c, me)}
+          grant={grant}
+          status={grantStatus(grant)}
+          reads={readLog.forGrant(grant.id)}
+          appHandle={await names.handle(grant.granteeDid)}
+        />,
       )
     }),
   )
@@ -121,14 +132,14 @@ export function scopeRoutes(ctx: AppContext, w: WebSignIn): Hono {
     for (const scope of request.requested) counts[scope] = catalog.get(me.account.did, scope)?.records ?? 0
     return sendPage(
       c,
-      <ApprovePage me={me} csrf={w.sessions.csrfToken(c, me)} request={request} appHandle={await appHandle(ctx, request.appDid)} counts={counts} problem={problem} />,
+      <ApprovePage me={me} csrf={w.sessions.csrfToken(c, me)} request={request} appHandle={await names.handle(request.appDid)} counts={counts} problem={problem} />,
       status,
     )
   }
 
   app.get('/account/requests/:id', async (c) => {
     const me = w.sessions.current(c)
-    if (!me) return sendPage(c, <SignInFirstPage path={new URL(c.req.url).pathname} />, 401)
+    if (!me) return c.redirect(signInUrlFor(c), 303)
     const request = requests.visibleTo(c.req.param('id'), me.account.did)
     if (!request) return notFound(c, me, 'This access request does not exist, or is for another account.')
     return approvePage(c, me, request)
@@ -176,15 +187,4 @@ export function scopeRoutes(ctx: AppContext, w: WebSignIn): Hono {
 function collectedAt(value: unknown): string | null {
   const v = value as { collectedAt?: unknown } | null
   return typeof v?.collectedAt === 'string' ? v.collectedAt : null
-}
-
-/** The app's handle as its DID document claims it (not verified: shown as a hint beside the DID). */
-async function appHandle(ctx: AppContext, did: string): Promise<string | undefined> {
-  try {
-    const doc = await ctx.idResolver.did.resolve(did)
-    const aka = doc?.alsoKnownAs?.find((a) => a.startsWith('at://'))
-    return aka ? aka.slice('at://'.length) : undefined
-  } catch {
-    return undefined
-  }
 }

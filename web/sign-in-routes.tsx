@@ -15,6 +15,7 @@ import { SignInPage } from './pages/sign-in-page.js'
 import { ErrorPage } from './pages/error-page.js'
 import { formBodyLimit, readCheckedForm, sendPage } from './page-response.js'
 import { takeReturnTo } from './return-to.js'
+import { DEFAULT_RETURN, rememberReturn, safeReturnPath, takeReturn } from './return-path.js'
 
 const ERROR_TITLES: Partial<Record<SignInFailure, string>> = {
   cancelled: 'Sign-in cancelled',
@@ -30,21 +31,31 @@ const dummy = () => (dummyHash ??= hashPassword('hearth-no-such-account'))
 export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
   const app = new Hono()
   const providerButtons = () => w.flow.providers.map((p) => ({ id: p.id, label: p.label }))
+  const secure = new URL(ctx.config.publicUrl).protocol === 'https:'
 
-  const signInPage = (c: Context, extra: { problem?: string; identifier?: string; signedInAs?: string } = {}, status: 200 | 401 | 429 = 200) =>
-    sendPage(
+  const signInPage = (
+    c: Context,
+    extra: { problem?: string; identifier?: string; signedInAs?: string; next?: string | null } = {},
+    status: 200 | 401 | 429 = 200,
+  ) => {
+    const { next, ...rest } = extra
+    return sendPage(
       c,
-      <SignInPage providers={providerButtons()} publicUrl={ctx.config.publicUrl} csrf={w.sessions.csrfToken(c, null)} {...extra} />,
+      <SignInPage providers={providerButtons()} publicUrl={ctx.config.publicUrl} csrf={w.sessions.csrfToken(c, null)} next={next ?? undefined} {...rest} />,
       status,
     )
+  }
 
   // login_hint: an OAuth app named the account to sign in as; the password form starts with it.
-  app.get('/sign-in', (c) => signInPage(c, { signedInAs: w.sessions.current(c)?.account.handle, identifier: c.req.query('login_hint')?.slice(0, 256) }))
+  app.get('/sign-in', (c) =>
+    signInPage(c, { signedInAs: w.sessions.current(c)?.account.handle, identifier: c.req.query('login_hint')?.slice(0, 256), next: safeReturnPath(c.req.query('next')) }),
+  )
 
   app.post('/sign-in/password', formBodyLimit, async (c) => {
     const form = await readCheckedForm(c, w.sessions, null)
     if (!form) return refusedForm(c, null)
     const identifier = (form.identifier ?? '').trim()
+    const next = safeReturnPath(form.next)
     const password = (form.password ?? '').slice(0, 256)
     const account = identifier ? ctx.accounts.lookup(identifier) : null
     // The same failed-sign-in budget as createSession, under the same key: two doors, one count.
@@ -53,20 +64,21 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
     const budget = limits.signInFailures.peek(failureKey)
     if (limits.enabled && budget.remaining <= 0) {
       const problem = `Too many failed sign-ins for this account. Try again after ${new Date(budget.resetAt).toISOString().slice(11, 16)} UTC.`
-      return signInPage(c, { problem, identifier }, 429)
+      return signInPage(c, { problem, identifier, next }, 429)
     }
     const ok = account?.passwordHash ? await verifyPassword(password, account.passwordHash) : (await verifyPassword(password, await dummy()), false)
     if (!account || !ok || account.status === 'takendown' || account.status === 'deleted') {
       if (limits.enabled) limits.signInFailures.spend(failureKey, 1)
-      return signInPage(c, { problem: 'That handle or email and password do not match an account here.', identifier }, 401)
+      return signInPage(c, { problem: 'That handle or email and password do not match an account here.', identifier, next }, 401)
     }
     w.sessions.start(c, account.did, 'password')
-    return c.redirect(takeReturnTo(c) ?? '/account', 303)
+    return c.redirect(next ?? takeReturnTo(c) ?? DEFAULT_RETURN, 303)
   })
 
   app.get('/auth/:provider', (c) => {
     const id = c.req.param('provider')
     if (!isProviderId(id) || !w.flow.providers.some((p) => p.id === id)) return notConfigured(c, id)
+    rememberReturn(c, c.req.query('next'), secure)
     return c.redirect(w.flow.start(id, w.sessions.browserToken(c)).toString(), 302)
   })
 
@@ -77,6 +89,7 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
     const form = await readCheckedForm(c, w.sessions, me)
     if (!form) return refusedForm(c, me)
     if (!isProviderId(id) || !w.flow.providers.some((p) => p.id === id)) return notConfigured(c, id, me)
+    rememberReturn(c, form.next, secure)
     return c.redirect(w.flow.start(id, w.sessions.browserToken(c), me.account.did).toString(), 303)
   })
 
@@ -92,7 +105,7 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
         me?.account.did ?? null,
       )
       if (!result.linked) w.sessions.start(c, result.did, id)
-      return c.redirect((!result.linked && takeReturnTo(c)) || '/account', 303)
+      return c.redirect((!result.linked && takeReturnTo(c)) || takeReturn(c, secure), 303)
     } catch (err) {
       return signInFailed(c, err, me)
     }

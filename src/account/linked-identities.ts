@@ -153,6 +153,23 @@ export class LinkedIdentities {
     }
   }
 
+  /**
+   * Removes the account's sign-in with `provider`, unless it is the last way
+   * into the pages: an account without a password keeps at least one.
+   * Checked and done in one transaction, so two unlinks at once cannot both pass.
+   */
+  unlink(did: string, provider: string): 'unlinked' | 'last-way-in' | 'not-linked' {
+    const { db, accounts } = this.deps
+    return db.transaction(() => {
+      const rows = db.prepare<[string], { provider: string }>('SELECT provider FROM linked_identity WHERE did = ?').all(did)
+      if (!rows.some((r) => r.provider === provider)) return 'not-linked' as const
+      const hasPassword = !!accounts.get(did)?.passwordHash
+      if (rows.length === 1 && !hasPassword) return 'last-way-in' as const
+      db.prepare('DELETE FROM linked_identity WHERE did = ? AND provider = ?').run(did, provider)
+      return 'unlinked' as const
+    })()
+  }
+
   private row(provider: string, subject: string): Row | undefined {
     return this.deps.db.prepare<[string, string], Row>('SELECT * FROM linked_identity WHERE provider = ? AND subject = ?').get(provider, subject)
   }

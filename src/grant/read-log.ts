@@ -24,7 +24,13 @@ export interface ReadLogEntry {
   readAt: number
 }
 
+/** A read as it was logged, with its row id (ids only grow while the newest row is kept). */
+export interface LoggedRead extends ReadLogEntry {
+  id: number
+}
+
 export class ReadLog {
+  private listeners = new Set<(read: LoggedRead) => void>()
   private insert
   private forGrantStmt
   private pruneStmt
@@ -45,7 +51,16 @@ export class ReadLog {
 
   record(e: Omit<ReadLogEntry, 'readAt' | 'detail'> & { detail?: string | null }, now = Date.now()): void {
     if (++this.writes % 1000 === 0) this.pruneStmt.run(now - READ_LOG_RETENTION_DAYS * 24 * 3600_000)
-    this.insert.run(e.grantId, e.appDid, e.ownerDid, e.scope, e.method, e.detail ?? null, now)
+    const { lastInsertRowid } = this.insert.run(e.grantId, e.appDid, e.ownerDid, e.scope, e.method, e.detail ?? null, now)
+    if (this.listeners.size === 0) return
+    const read: LoggedRead = { ...e, detail: e.detail ?? null, readAt: now, id: Number(lastInsertRowid) }
+    for (const l of this.listeners) l(read)
+  }
+
+  /** Calls `listener` with every read logged from now on (the owner's live activity page); returns the way to stop. */
+  onRecord(listener: (read: LoggedRead) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
   }
 
   countForGrant(grantId: string): number {

@@ -78,10 +78,13 @@ export interface RequestTracker {
 
 export function trackRequests(server: Server): RequestTracker {
   const open = new Set<import('node:http').ServerResponse>()
+  // Event streams (the activity page: EventSource asks with this Accept header) never finish by themselves.
+  const streams = new WeakSet<import('node:http').ServerResponse>()
   let draining = false
   let onIdle: (() => void) | null = null
-  server.on('request', (_req, res) => {
+  server.on('request', (req, res) => {
     open.add(res)
+    if (String(req.headers.accept ?? '').includes('text/event-stream')) streams.add(res)
     if (draining) res.shouldKeepAlive = false
     res.once('close', () => {
       open.delete(res)
@@ -92,7 +95,11 @@ export function trackRequests(server: Server): RequestTracker {
     count: () => open.size,
     async drain() {
       draining = true
-      for (const res of open) if (!res.headersSent) res.shouldKeepAlive = false
+      for (const res of open) {
+        if (!res.headersSent) res.shouldKeepAlive = false
+        // End an event stream; the browser reconnects later, to this server's successor.
+        if (streams.has(res)) res.end()
+      }
       if (open.size > 0) await new Promise<void>((resolve) => (onIdle = resolve))
     },
   }

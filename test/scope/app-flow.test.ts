@@ -81,9 +81,10 @@ describe('an app asks, the owner approves a subset in the browser', () => {
     expect((await app.call(server.url, 'dev.hearth.scope.listRecords', { params: { repo: alice.did, scope: PROFILE } })).status).toBe(403)
   })
 
-  it('the approval page, signed out, asks to sign in first', async () => {
+  it('the approval page, signed out, sends to sign-in with the way back', async () => {
     await page.goto(`${server.url}/account/requests/${state.requestId}`)
-    await page.waitForSelector('[data-field=sign-in-first]')
+    await page.waitForURL((u) => u.pathname === '/sign-in')
+    expect(new URL(page.url()).searchParams.get('next')).toBe(`/account/requests/${state.requestId}`)
   })
 
   it('the owner unticks one scope and approves; the browser goes back to the app with the outcome', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext } from 'playwright-core'
 import { freePort, startTestServer, type TestServer } from '../helpers/test-server.js'
 import { launchChromium, screenshot } from './chromium.js'
+import { checkPage, problemsOf } from './page-checks.js'
 
 describe('sign-in with no provider configured', () => {
   let server: TestServer
@@ -35,6 +36,14 @@ describe('sign-in with no provider configured', () => {
       expect(setup).toContain(name)
     }
     await screenshot(page, 'no-providers-sign-in-page')
+    // The way in comes first; the operator's steps after it.
+    expect(await page.$$eval('main section h2', (hs) => hs.map((h) => h.getAttribute('id')))).toEqual(['with-password', 'setup'])
+    const axeContext = await browser.newContext({ bypassCSP: true })
+    try {
+      expect(problemsOf(await checkPage(await axeContext.newPage(), `${server.url}/sign-in`, 'page-sign-in-no-providers'))).toEqual([])
+    } finally {
+      await axeContext.close()
+    }
 
     const res = await page.goto(`${server.url}/auth/github`)
     expect(res?.status()).toBe(404)

@@ -6,6 +6,7 @@ import type { FC } from 'hono/jsx'
 import type { SignedIn } from '../../src/auth/web-session.js'
 import type { LinkedIdentity } from '../../src/account/linked-identities.js'
 import { CsrfField, Layout } from '../layout.js'
+import { plural } from '../plural.js'
 
 export interface AccountPageProps {
   me: SignedIn
@@ -37,7 +38,7 @@ export const AccountPage: FC<AccountPageProps> = ({ me, csrf, publicUrl, didDoc,
       </dl>
     </section>
     <section class="card">
-      <h2>Repository</h2>
+      <h2>Public repository</h2>
       {collections.length === 0 ? (
         <p class="muted" data-field="no-records">
           No records yet. Apps you sign in to with an app password write here.
@@ -53,37 +54,41 @@ export const AccountPage: FC<AccountPageProps> = ({ me, csrf, publicUrl, didDoc,
           <tbody>
             {collections.map((c) => (
               <tr data-collection={c.collection}>
-                <td>
-                  <code>{c.collection}</code>
+                <td data-label="Collection">
+                  <a href={`/account/data/${c.collection}`}>
+                    <code>{c.collection}</code>
+                  </a>
                 </td>
-                <td class="num" data-count={String(c.count)}>
-                  {c.count}
+                <td class="num" data-label="Records" data-count={String(c.count)}>
+                  {plural(c.count, 'record')}
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
+      <p>
+        <a href="/account/data">Browse your data</a> · <a href="/account/activity">Activity</a>
+      </p>
     </section>
     <section class="card">
       <h2>Sign-ins</h2>
       {linked.length === 0 ? (
         <p class="muted">This account signs in with its password only.</p>
       ) : (
-        <table>
-          <tbody>
-            {linked.map((l) => (
-              <tr data-linked={l.provider}>
-                <td>{providerLabels[l.provider] ?? l.provider}</td>
-                <td>{l.username}</td>
-                <td class="muted">since {l.createdAt.slice(0, 10)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ul class="plain">
+          {linked.map((l) => (
+            <li data-linked={l.provider}>
+              {providerLabels[l.provider] ?? l.provider}: <strong>{l.username}</strong> <span class="muted">since {l.createdAt.slice(0, 10)}</span>
+            </li>
+          ))}
+        </ul>
       )}
+      <p>
+        <a href="/account/settings">Password, sign-ins, downloads and deleting your account</a>
+      </p>
       {linkable.length > 0 ? (
-        <p>
+        <p class="actions">
           {linkable.map((p) => (
             <form class="inline" method="post" action={`/auth/${p.id}/link`}>
               <CsrfField token={csrf} />

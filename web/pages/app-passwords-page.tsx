@@ -13,24 +13,33 @@ export interface AppPasswordsPageProps {
   list: AppPassword[]
   created?: { name: string; password: string }
   problem?: string
+  /** How the person signs in to these pages ("GitHub", "Google", "password"), for the wording. */
+  signsInWith: string[]
 }
 
-export const AppPasswordsPage: FC<AppPasswordsPageProps> = ({ me, csrf, list, created, problem }) => (
+const orList = (items: string[]) => (items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`)
+
+export const AppPasswordsPage: FC<AppPasswordsPageProps> = ({ me, csrf, list, created, problem, signsInWith }) => (
   <Layout title="App passwords" me={me} csrf={csrf}>
     <h1>App passwords</h1>
     <p class="muted">
-      An app password lets a client (an AT Protocol app, a script) sign in as <strong>{me.account.handle}</strong> without your
-      GitHub or Google sign-in. Give each client its own, and revoke it when you stop using the client.
+      An app password lets a client (an AT Protocol app, a script) sign in as <strong>{me.account.handle}</strong> without
+      {signsInWith.length > 0 ? ` your ${orList(signsInWith)} sign-in` : ' your own sign-in'}. Give each client its own, and revoke it
+      when you stop using the client.
     </p>
     {problem ? <p class="problem">{problem}</p> : null}
     {created ? (
       <section class="card notice">
         <h2>“{created.name}” is ready</h2>
         <p>Copy it now: it is shown only this once.</p>
-        <p>
-          <code class="secret" data-field="new-app-password">
+        <p class="copy-row">
+          <code class="secret" id="new-app-password" data-field="new-app-password">
             {created.password}
           </code>
+          <button type="button" class="quiet" data-copy="new-app-password" hidden>
+            Copy
+          </button>
+          <span data-copied role="status" aria-live="polite"></span>
         </p>
       </section>
     ) : null}
@@ -56,17 +65,31 @@ export const AppPasswordsPage: FC<AppPasswordsPageProps> = ({ me, csrf, list, cr
         <p class="muted">None yet.</p>
       ) : (
         <table>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Kind</th>
+              <th>Made</th>
+              <th>
+                <span class="muted">Revoke</span>
+              </th>
+            </tr>
+          </thead>
           <tbody>
             {list.map((p) => (
               <tr data-app-password={p.name}>
-                <td>{p.name}</td>
-                <td class="muted">{p.privileged ? 'privileged' : ''}</td>
-                <td class="muted">made {p.createdAt.slice(0, 10)}</td>
+                <td data-label="Name">{p.name}</td>
+                <td class="muted" data-label="Kind">
+                  {p.privileged ? 'privileged' : 'standard'}
+                </td>
+                <td class="muted" data-label="Made">
+                  {p.createdAt.slice(0, 10)}
+                </td>
                 <td>
                   <form class="inline" method="post" action="/account/app-passwords/revoke">
                     <CsrfField token={csrf} />
                     <input type="hidden" name="name" value={p.name} />
-                    <button class="danger" type="submit">
+                    <button class="danger" type="submit" aria-label={`Revoke ${p.name}`}>
                       Revoke
                     </button>
                   </form>

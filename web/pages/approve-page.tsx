@@ -103,21 +103,3 @@ export const ApprovePage: FC<ApprovePageProps> = ({ me, csrf, request, appHandle
     )}
   </Layout>
 )
-
-/** For a visitor who is not signed in: the request link works once they are. */
-export const SignInFirstPage: FC<{ path: string }> = ({ path }) => (
-  <Layout title="Sign in first">
-    <section class="card" data-field="sign-in-first">
-      <h1>Sign in to decide</h1>
-      <p>An app asks to read some of your private data. Sign in to Hearth, then open this link again:</p>
-      <p>
-        <code>{path}</code>
-      </p>
-      <p>
-        <a class="button" href="/sign-in">
-          Sign in
-        </a>
-      </p>
-    </section>
-  </Layout>
-)

@@ -1,7 +1,8 @@
 /**
  * The apps that can read the person's scopes: pending requests waiting for a
  * decision, then every grant (active ones with a revoke button, ended ones
- * for the record), each linking to its read log.
+ * for the record), each linking to its read log. Apps are named by the
+ * handle their DID document claims, with the DID beside it.
  */
 import type { FC } from 'hono/jsx'
 import type { SignedIn } from '../../src/auth/web-session.js'
@@ -17,9 +18,23 @@ export interface AppsPageProps {
   grants: { grant: Grant; status: GrantStatus; reads: number }[]
   /** Set right after a revoke. */
   revoked?: string
+  /** App DID → the handle its DID document claims. */
+  handles: Map<string, string>
 }
 
-export const AppsPage: FC<AppsPageProps> = ({ me, csrf, pending, grants, revoked }) => (
+/** An app as people know it: its handle when it has one, the DID in small type. */
+export const AppName: FC<{ did: string; handle?: string }> = ({ did, handle }) =>
+  handle ? (
+    <span data-app={did}>
+      <strong data-field="app-handle">{handle}</strong>
+      <br />
+      <code class="muted">{did}</code>
+    </span>
+  ) : (
+    <code data-app={did}>{did}</code>
+  )
+
+export const AppsPage: FC<AppsPageProps> = ({ me, csrf, pending, grants, revoked, handles }) => (
   <Layout title="Apps" me={me} csrf={csrf}>
     <h1>Apps that can read your scopes</h1>
     {revoked ? (
@@ -31,13 +46,22 @@ export const AppsPage: FC<AppsPageProps> = ({ me, csrf, pending, grants, revoked
       <section class="card" data-section="pending">
         <h2>Waiting for you</h2>
         <table>
+          <thead>
+            <tr>
+              <th>App</th>
+              <th>Asks for</th>
+              <th>
+                <span class="muted">Decide</span>
+              </th>
+            </tr>
+          </thead>
           <tbody>
             {pending.map((r) => (
               <tr data-request={r.id}>
-                <td>
-                  <code>{r.appDid}</code>
+                <td data-label="App">
+                  <AppName did={r.appDid} handle={handles.get(r.appDid)} />
                 </td>
-                <td>{r.requested.join(', ')}</td>
+                <td data-label="Asks for">{r.requested.join(', ')}</td>
                 <td>
                   <a class="button" href={`/account/requests/${r.id}`}>
                     Review
@@ -63,22 +87,26 @@ export const AppsPage: FC<AppsPageProps> = ({ me, csrf, pending, grants, revoked
               <th>Scopes</th>
               <th>Status</th>
               <th class="num">Reads</th>
-              <th></th>
+              <th>
+                <span class="muted">Revoke</span>
+              </th>
             </tr>
           </thead>
           <tbody>
             {grants.map(({ grant, status, reads }) => (
               <tr data-grant={grant.id} data-status={status}>
-                <td>
+                <td data-label="App">
                   <a href={`/account/apps/${grant.id}`}>
-                    <code>{grant.granteeDid}</code>
+                    <AppName did={grant.granteeDid} handle={handles.get(grant.granteeDid)} />
                   </a>
                 </td>
-                <td>{grant.scopes.join(', ')}</td>
-                <td class="muted">
+                <td data-label="Scopes">{grant.scopes.join(', ')}</td>
+                <td class="muted" data-label="Status">
                   {status === 'active' ? (grant.expiresAt ? `until ${when(grant.expiresAt)}` : 'active') : status}
                 </td>
-                <td class="num">{reads}</td>
+                <td class="num" data-label="Reads">
+                  {reads}
+                </td>
                 <td>
                   {status === 'active' ? (
                     <form class="inline" method="post" action="/account/apps/revoke">

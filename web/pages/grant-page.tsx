@@ -15,9 +15,10 @@ export interface GrantPageProps {
   grant: Grant
   status: GrantStatus
   reads: ReadLogEntry[]
+  appHandle?: string
 }
 
-export const GrantPage: FC<GrantPageProps> = ({ me, csrf, grant, status, reads }) => (
+export const GrantPage: FC<GrantPageProps> = ({ me, csrf, grant, status, reads, appHandle }) => (
   <Layout title="Grant" me={me} csrf={csrf}>
     <p>
       <a href="/account/apps">← Apps</a>
@@ -27,6 +28,7 @@ export const GrantPage: FC<GrantPageProps> = ({ me, csrf, grant, status, reads }
       <dl class="facts">
         <dt>App</dt>
         <dd>
+          {appHandle ? <strong>{appHandle} </strong> : null}
           <code data-field="grantee">{grant.granteeDid}</code>
         </dd>
         <dt>Scopes</dt>
@@ -64,18 +66,22 @@ export const GrantPage: FC<GrantPageProps> = ({ me, csrf, grant, status, reads }
               <th>When</th>
               <th>Scope</th>
               <th>How</th>
-              <th></th>
+              <th>Detail</th>
             </tr>
           </thead>
           <tbody>
             {reads.map((r) => (
               <tr data-read={r.method}>
-                <td class="muted">{when(r.readAt)}</td>
-                <td>
+                <td class="muted" data-label="When">
+                  {when(r.readAt)}
+                </td>
+                <td data-label="Scope">
                   <code>{r.scope}</code>
                 </td>
-                <td>{r.method.replace('dev.hearth.scope.', '')}</td>
-                <td class="muted">{r.detail ?? ''}</td>
+                <td data-label="How">{r.method.replace('dev.hearth.scope.', '')}</td>
+                <td class="muted" data-label="Detail">
+                  {r.detail ?? ''}
+                </td>
               </tr>
             ))}
           </tbody>

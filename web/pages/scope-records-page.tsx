@@ -1,10 +1,13 @@
 /**
  * One scope's records, newest first, a page at a time: when each was
- * collected and what it holds.
+ * collected and what it holds, as a folded JSON tree; a key search opens and
+ * marks the keys that match and hides records without one (pages.js).
  */
 import type { FC } from 'hono/jsx'
 import type { SignedIn } from '../../src/auth/web-session.js'
 import { Layout } from '../layout.js'
+import { plural } from '../plural.js'
+import { JsonView } from './json-view.js'
 
 export interface ScopeRecordRow {
   rkey: string
@@ -21,31 +24,48 @@ export interface ScopeRecordsPageProps {
   records: ScopeRecordRow[]
   /** Link to the next (older) page, if there is one. */
   nextCursor?: string
+  /** The key search as typed (kept in the URL, so a search can be shared or reloaded). */
+  search?: string
 }
 
-export const ScopeRecordsPage: FC<ScopeRecordsPageProps> = ({ me, csrf, scope, total, records, nextCursor }) => (
+export const ScopeRecordsPage: FC<ScopeRecordsPageProps> = ({ me, csrf, scope, total, records, nextCursor, search }) => (
   <Layout title={scope} me={me} csrf={csrf}>
-    <p>
-      <a href="/account/scopes">← Your scopes</a>
-    </p>
+    <ul class="crumbs">
+      <li>
+        <a href="/account/scopes">Your scopes</a>
+      </li>
+      <li>
+        <code>{scope}</code>
+      </li>
+    </ul>
     <h1>
       <code>{scope}</code>
     </h1>
     <p class="muted" data-field="total">
-      {total} {total === 1 ? 'record' : 'records'}
+      {plural(total, 'record')}, newest first
     </p>
+    {records.length > 0 ? (
+      <form class="search" method="get" action={`/account/scopes/${scope}`} data-key-search role="search">
+        <label>
+          Find a key
+          <input type="search" name="key" value={search ?? ''} placeholder="e.g. caption" autocomplete="off" />
+        </label>
+        <button type="submit">Find</button>
+        <span class="muted" data-search-status role="status" aria-live="polite"></span>
+      </form>
+    ) : null}
     {records.length === 0 ? <p class="muted">No records.</p> : null}
     {records.map((r) => (
-      <section class="card" data-rkey={r.rkey}>
+      <section class="card" data-rkey={r.rkey} data-record aria-label={`Record ${r.rkey}`}>
         <p class="muted">
           Collected {r.collectedAt.slice(0, 19).replace('T', ' ')} UTC · <code>{r.rkey}</code>
         </p>
-        <pre data-field="data">{JSON.stringify(r.data, null, 2)}</pre>
+        <JsonView value={r.data} label="data" options={{ did: me.account.did, blobUrl: () => null }} />
       </section>
     ))}
     {nextCursor ? (
-      <p>
-        <a class="button" href={`/account/scopes/${scope}?cursor=${encodeURIComponent(nextCursor)}`} data-field="older">
+      <p class="pager">
+        <a class="button" href={`/account/scopes/${scope}?cursor=${encodeURIComponent(nextCursor)}${search ? `&key=${encodeURIComponent(search)}` : ''}`} data-field="older">
           Older records
         </a>
       </p>

@@ -49,18 +49,18 @@ export const ScopesPage: FC<ScopesPageProps> = ({ me, csrf, scopes, deletions = 
           <tbody>
             {scopes.map((s) => (
               <tr data-scope={s.scope}>
-                <td>
+                <td data-label="Scope">
                   <a href={`/account/scopes/${s.scope}`}>
                     <code>{s.scope}</code>
                   </a>
                 </td>
-                <td class="num" data-count={String(s.records)}>
+                <td class="num" data-label="Records" data-count={String(s.records)}>
                   {s.records}
                 </td>
-                <td class="muted" data-field="latest">
+                <td class="muted" data-label="Latest collected" data-field="latest">
                   {s.latestCollectedAt ? s.latestCollectedAt.slice(0, 19).replace('T', ' ') + ' UTC' : '—'}
                 </td>
-                <td class="num" data-readers={String(s.readers)}>
+                <td class="num" data-label="Apps" data-readers={String(s.readers)}>
                   {s.readers}
                 </td>
               </tr>

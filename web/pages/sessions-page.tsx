@@ -25,16 +25,27 @@ export const SessionsPage: FC<SessionsPageProps> = ({ me, csrf, sessions }) => (
             <th>Browser</th>
             <th>Started</th>
             <th>Last seen</th>
-            <th></th>
+            <th>
+              <span class="muted">End</span>
+            </th>
           </tr>
         </thead>
         <tbody>
           {sessions.map((s) => (
             <tr data-session={s.id} data-current={s.id === me.session.id ? 'yes' : 'no'}>
-              <td>{s.via}</td>
-              <td class="muted">{(s.userAgent ?? 'unknown').slice(0, 60)}</td>
-              <td class="muted">{when(s.createdAt)}</td>
-              <td class="muted">{when(s.lastSeenAt)}</td>
+              <td data-label="Signed in with">
+                {s.via}
+                {s.id === me.session.id ? <span class="tag"> this browser</span> : null}
+              </td>
+              <td class="muted" data-label="Browser">
+                {(s.userAgent ?? 'unknown').slice(0, 60)}
+              </td>
+              <td class="muted" data-label="Started">
+                {when(s.createdAt)}
+              </td>
+              <td class="muted" data-label="Last seen">
+                {when(s.lastSeenAt)}
+              </td>
               <td>
                 <form class="inline" method="post" action="/account/sessions/revoke">
                   <CsrfField token={csrf} />

@@ -1,0 +1,52 @@
+/**
+ * The one place the pages learn what this server is called (and, once a host
+ * sets one, its logo): the layout reads it through a JSX context that
+ * sendPage fills from the request, so no page passes it along by hand.
+ *
+ * @example
+ * app.use('*', brandingMiddleware(brandingFrom(ctx.config)))
+ * const { name } = useBranding() // inside any page component
+ */
+import type { Context, MiddlewareHandler } from 'hono'
+import { createContext, useContext, type Child } from 'hono/jsx'
+import type { Config } from '../src/config.js'
+
+export interface Branding {
+  /** The server's name, in the top bar, titles and the front door. */
+  name: string
+  /** A sentence or two about the server, for the front door. */
+  description: string
+  /** An image shown before the name, when a host sets one. */
+  logoUrl?: string
+  /** Where the name in the top bar leads a visitor who is not signed in. */
+  home: string
+}
+
+const DEFAULT_BRANDING: Branding = { name: 'Hearth', description: '', home: '/sign-in' }
+const BRANDING_KEY = 'hearthBranding'
+
+export const BrandingContext = createContext<Branding>(DEFAULT_BRANDING)
+
+/** The branding of the page being rendered. */
+export const useBranding = (): Branding => useContext(BrandingContext)
+
+export function brandingFrom(config: Pick<Config, 'serverName' | 'serverDescription' | 'frontPage'>): Branding {
+  return { name: config.serverName || 'Hearth', description: config.serverDescription ?? '', home: config.frontPage ? '/' : '/sign-in' }
+}
+
+/** Makes `branding` the one every page of this request renders with. */
+export function brandingMiddleware(branding: Branding): MiddlewareHandler {
+  return async (c, next) => {
+    c.set(BRANDING_KEY as never, branding as never)
+    await next()
+  }
+}
+
+export function brandingOf(c: Context): Branding {
+  return (c.get(BRANDING_KEY as never) as Branding | undefined) ?? DEFAULT_BRANDING
+}
+
+/** `page`, rendered with `branding` as what useBranding() answers. */
+export function withBranding(branding: Branding, page: Child): string | Promise<string> {
+  return (<BrandingContext.Provider value={branding}>{page}</BrandingContext.Provider>).toString()
+}
