@@ -10,7 +10,7 @@ import type { WebSignIn } from '../src/auth/sign-in/web-sign-in.js'
 import { SignInError, type SignInFailure } from '../src/auth/sign-in/sign-in-error.js'
 import { isProviderId } from '../src/auth/sign-in/sign-in-provider.js'
 import { hashPassword, verifyPassword } from '../src/account/password-hash.js'
-import { XrpcError } from '../src/xrpc/xrpc-error.js'
+import { HearthError, xrpcStatus } from '../src/xrpc/xrpc-error.js'
 import { SignInPage } from './pages/sign-in-page.js'
 import { ErrorPage } from './pages/error-page.js'
 import { formBodyLimit, readCheckedForm, sendPage } from './page-response.js'
@@ -113,9 +113,9 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
       const title = ERROR_TITLES[err.kind] ?? 'Sign-in didn’t work'
       return sendPage(c, <ErrorPage title={title} message={err.message} kind={err.kind} me={me} csrf={csrf} />, err.status as 400)
     }
-    if (err instanceof XrpcError) {
+    if (err instanceof HearthError) {
       ctx.logger.warn({ error: err.error, message: err.message }, 'sign-in failed')
-      return sendPage(c, <ErrorPage title="Sign-in didn’t work" message={err.message} kind="failed" me={me} csrf={csrf} />, err.status as 400)
+      return sendPage(c, <ErrorPage title="Sign-in didn’t work" message={err.message} kind="failed" me={me} csrf={csrf} />, xrpcStatus(err) as 400)
     }
     ctx.logger.error({ err }, 'sign-in failed')
     const message = 'Something went wrong on this server while signing you in. Try again in a moment.'

@@ -10,7 +10,7 @@
  */
 import type { AccountStore, Account } from '../account/account-store.js'
 import type { AppPasswords } from '../account/app-passwords.js'
-import { XrpcError, authRequired } from '../xrpc/xrpc-error.js'
+import { HearthError, authRequired } from '../errors/hearth-error.js'
 import type { AccessClaims, RefreshClaims, SessionTokens } from './session-tokens.js'
 
 export type AuthMode = 'none' | 'optional' | 'access' | 'accessFull' | 'refresh'
@@ -41,18 +41,18 @@ export class RequestAuth {
     const account = this.liveAccount(claims.did)
     // Revoking an app password ends its sessions at once, not when their access tokens expire.
     if (claims.appPassword !== null && !this.appPasswords.validFor(claims.did, claims.appPassword, claims.issuedAt)) {
-      throw new XrpcError(401, 'InvalidToken', 'The app password of this session was revoked')
+      throw new HearthError('unauthenticated', 'InvalidToken', 'The app password of this session was revoked')
     }
     if (mode === 'accessFull' && claims.scope === 'com.atproto.appPass') {
-      throw new XrpcError(403, 'InvalidToken', 'This method needs the account password or a privileged app password')
+      throw new HearthError('forbidden', 'InvalidToken', 'This method needs the account password or a privileged app password')
     }
     return { kind: 'access', did: claims.did, claims, account }
   }
 
   private liveAccount(did: string): Account {
     const account = this.accounts.get(did)
-    if (!account || account.status === 'deleted') throw new XrpcError(401, 'InvalidToken', 'Account not found')
-    if (account.status === 'takendown') throw new XrpcError(401, 'AccountTakedown', 'Account has been taken down')
+    if (!account || account.status === 'deleted') throw new HearthError('unauthenticated', 'InvalidToken', 'Account not found')
+    if (account.status === 'takendown') throw new HearthError('unauthenticated', 'AccountTakedown', 'Account has been taken down')
     return account
   }
 }
@@ -60,6 +60,6 @@ export class RequestAuth {
 function bearer(header: string | undefined): string | null {
   if (!header) return null
   const m = /^Bearer\s+(\S+)$/i.exec(header.trim())
-  if (!m) throw new XrpcError(401, 'InvalidToken', 'Authorization must be "Bearer <token>"')
+  if (!m) throw new HearthError('unauthenticated', 'InvalidToken', 'Authorization must be "Bearer <token>"')
   return m[1]
 }

@@ -15,12 +15,12 @@
  */
 import type { AppContext } from '../context.js'
 import { bearerToken, isServiceJwt } from '../auth/service-jwt.js'
-import { XrpcError } from '../xrpc/xrpc-error.js'
+import { HearthError } from '../errors/hearth-error.js'
 
 export type ScopeReader = { kind: 'app'; appDid: string; grantId: string } | { kind: 'owner'; did: string }
 
-export function scopeAccessDenied(repo: string, scope: string): XrpcError {
-  return new XrpcError(403, 'ScopeAccessDenied', `No active grant lets the caller read scope ${scope} of ${repo}`)
+export function scopeAccessDenied(repo: string, scope: string): HearthError {
+  return new HearthError('forbidden', 'ScopeAccessDenied', `No active grant lets the caller read scope ${scope} of ${repo}`)
 }
 
 export async function authorizeScopeRead(
@@ -31,7 +31,7 @@ export async function authorizeScopeRead(
   scope: string,
 ): Promise<ScopeReader> {
   const token = bearerToken(authorization)
-  if (authorization && !token) throw new XrpcError(401, 'InvalidToken', 'Authorization must be "Bearer <token>"')
+  if (authorization && !token) throw new HearthError('unauthenticated', 'InvalidToken', 'Authorization must be "Bearer <token>"')
   if (token && !isServiceJwt(token)) {
     const auth = await ctx.requestAuth.verify('access', authorization)
     if (auth?.did !== repo) throw scopeAccessDenied(repo, scope)

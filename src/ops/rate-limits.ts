@@ -23,7 +23,8 @@
 import type { MiddlewareHandler } from 'hono'
 import type { RateLimitConfig } from '../config.js'
 import type { AppContext } from '../context.js'
-import { XrpcError } from '../xrpc/xrpc-error.js'
+import { RateLimitExceeded, type RateLimitState } from '../errors/hearth-error.js'
+import { rateLimitHeaders } from './rate-limit-headers.js'
 import { readLimited } from '../xrpc/xrpc-router.js'
 import { clientAddress } from './client-address.js'
 
@@ -33,14 +34,9 @@ const DAY = 24 * HOUR
 /** Past this many keys a limiter drops its expired windows. */
 const PRUNE_AT = 10_000
 
-export interface LimitState {
-  name: string
-  limit: number
-  remaining: number
-  /** When the window ends, ms since the epoch. */
-  resetAt: number
-  windowMs: number
-}
+export type LimitState = RateLimitState
+
+export { rateLimitHeaders }
 
 /** One budget: at most `limit` points per key per window. */
 export class WindowLimiter {
@@ -81,11 +77,10 @@ export interface Charge {
   key: string
 }
 
-export class RateLimitedError extends XrpcError {
-  readonly limitName: string
-  constructor(state: LimitState) {
-    super(429, 'RateLimitExceeded', `Rate limit exceeded (${state.name}): try again after ${new Date(state.resetAt).toISOString()}`, rateLimitHeaders(state))
-    this.limitName = state.name
+/** The neutral RateLimitExceeded, with the headers the HTTP edges send along. */
+export class RateLimitedError extends RateLimitExceeded {
+  get headers(): Record<string, string> {
+    return rateLimitHeaders(this.state)
   }
 }
 
@@ -133,15 +128,6 @@ export class RateLimits {
     ]
     if (ip && ip !== 'unknown') charges.push({ limiter: this.ipWritesPerHour, key: ip })
     return charges
-  }
-}
-
-export function rateLimitHeaders(state: LimitState): Record<string, string> {
-  return {
-    'ratelimit-limit': String(state.limit),
-    'ratelimit-remaining': String(state.remaining),
-    'ratelimit-reset': String(Math.ceil(state.resetAt / 1000)),
-    'ratelimit-policy': `${state.limit};w=${Math.round(state.windowMs / 1000)}`,
   }
 }
 

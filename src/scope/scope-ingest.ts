@@ -18,7 +18,7 @@ import type { AccountStore } from '../account/account-store.js'
 import type { SigningKeyVault } from '../account/signing-key-vault.js'
 import type { RepoCommitter } from '../repo/repo-committer.js'
 import type { BlockTables } from '../repo/sql-repo-storage.js'
-import { XrpcError, invalidRequest } from '../xrpc/xrpc-error.js'
+import { AccountNotFound, HearthError, invalidRequest } from '../errors/hearth-error.js'
 import { prepareScopeRecord } from './prepare-scope-record.js'
 import { ensureValidScopeName } from './scope-name.js'
 
@@ -49,7 +49,7 @@ export class ScopeIngest {
   async ingest(did: string, scope: string, items: unknown[]): Promise<IngestResult> {
     ensureValidScopeName(scope)
     const account = this.deps.accounts.get(did)
-    if (!account) throw new XrpcError(400, 'AccountNotFound', `No account ${did}`)
+    if (!account) throw new AccountNotFound(`No account ${did}`)
     if (account.status !== 'active') throw invalidRequest(`Account ${did} is ${account.status}`, 'AccountDeactivated')
     if (items.length === 0) throw invalidRequest('data must hold at least one object', 'InvalidRecord')
     if (items.length > MAX_INGEST_BATCH) {
@@ -60,7 +60,7 @@ export class ScopeIngest {
       try {
         return prepareScopeRecord(scope, item, collectedAt, this.deps.lexicons)
       } catch (err) {
-        if (err instanceof XrpcError && items.length > 1) throw new XrpcError(err.status, err.error, `data[${i}]: ${err.message}`)
+        if (err instanceof HearthError && items.length > 1) err.message = `data[${i}]: ${err.message}`
         throw err
       }
     })
@@ -74,7 +74,7 @@ export class ScopeIngest {
     const { tables, committer, vault, accounts } = this.deps
     if (tables.getRoot.get(did, scope)) return
     const account = accounts.get(did)
-    if (!account) throw new XrpcError(400, 'AccountNotFound', `No account ${did}`)
+    if (!account) throw new AccountNotFound(`No account ${did}`)
     const keypair = await vault.keypair(did, account.signingKeyEnc)
     try {
       await committer.createRepo(

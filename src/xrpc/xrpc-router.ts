@@ -13,7 +13,7 @@ import { Hono, type Context } from 'hono'
 import { jsonToLex, type Lexicons, type LexXrpcQuery, type LexXrpcProcedure } from '@atproto/lexicon'
 import type { AuthMode, Credentials } from '../auth/request-auth.js'
 import type { AppContext } from '../context.js'
-import { XrpcError } from './xrpc-error.js'
+import { HearthError, XrpcError, xrpcErrorHeaders, xrpcStatus } from './xrpc-error.js'
 
 export interface XrpcCall<P = any, I = any> {
   params: P
@@ -73,8 +73,8 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
 }
 
 export function xrpcErrorResponse(c: Context, err: unknown, ctx: AppContext): Response {
-  if (err instanceof XrpcError) {
-    return c.json(err.toJSON(), err.status as never, err.headers)
+  if (err instanceof HearthError) {
+    return c.json(err.toJSON(), xrpcStatus(err) as never, xrpcErrorHeaders(err))
   }
   ctx.logger.error({ err, path: c.req.path }, 'unhandled error in XRPC method')
   return c.json({ error: 'InternalServerError', message: 'Internal Server Error' }, 500)
