@@ -5,26 +5,31 @@
 import type { Child, FC } from 'hono/jsx'
 import { raw } from 'hono/html'
 import { CSRF_FIELD, type SignedIn } from '../src/auth/web-session.js'
+import { BRANDING_STYLESHEET_PATH, useBranding } from './branding.js'
 
 export const STYLESHEET_PATH = '/web/style.css'
 
 /** The hidden field every state-changing form carries. */
 export const CsrfField: FC<{ token: string }> = ({ token }) => <input type="hidden" name={CSRF_FIELD} value={token} />
 
-export const Layout: FC<{ title: string; me?: SignedIn | null; csrf?: string; children?: Child }> = ({ title, me, csrf, children }) => (
+export const Layout: FC<{ title: string; me?: SignedIn | null; csrf?: string; children?: Child }> = ({ title, me, csrf, children }) => {
+  const brand = useBranding()
+  return (
   <>
     {raw('<!DOCTYPE html>')}
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${title} · Hearth`}</title>
+        <title>{`${title} · ${brand.name}`}</title>
         <link rel="stylesheet" href={STYLESHEET_PATH} />
+        {brand.cssVariables.length > 0 ? <link rel="stylesheet" href={BRANDING_STYLESHEET_PATH} /> : null}
       </head>
       <body>
         <header class="top">
           <a class="brand" href={me ? '/account' : '/sign-in'}>
-            Hearth
+            {brand.logoUrl ? <img class="logo" src={brand.logoUrl} alt="" height="24" /> : null}
+            {brand.name}
           </a>
           {me && csrf ? (
             <nav>
@@ -47,4 +52,5 @@ export const Layout: FC<{ title: string; me?: SignedIn | null; csrf?: string; ch
       </body>
     </html>
   </>
-)
+  )
+}

@@ -5,6 +5,8 @@
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { jsx } from 'hono/jsx'
+import { BrandingProvider, brandingOf } from './branding.js'
 import type { SignedIn, WebSessions } from '../src/auth/web-session.js'
 
 const PAGE_HEADERS: Record<string, string> = {
@@ -18,7 +20,8 @@ const PAGE_HEADERS: Record<string, string> = {
 /** Sends a rendered page. */
 export function sendPage(c: Context, page: string | Promise<string>, status: 200 | 400 | 401 | 403 | 404 | 409 | 429 | 500 | 502 | 503 = 200) {
   for (const [k, v] of Object.entries(PAGE_HEADERS)) c.header(k, v)
-  return c.html(page, status)
+  // The host's name, logo and colours reach the Layout as JSX context.
+  return c.html(jsx(BrandingProvider, { value: brandingOf(c) }, page as never) as unknown as string, status)
 }
 
 /** Forms are small; anything bigger is refused before it is read. */

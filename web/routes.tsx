@@ -12,14 +12,26 @@ import type { AppContext } from '../src/context.js'
 import { projectPath } from '../src/project-paths.js'
 import { createWebSignIn } from '../src/auth/sign-in/web-sign-in.js'
 import { STYLESHEET_PATH } from './layout.js'
+import { BRANDING_STYLESHEET_PATH, setBranding } from './branding.js'
+import { DEFAULT_BRANDING, brandingStylesheet, type PageBranding } from '../src/embed/page-options.js'
 import { signInRoutes } from './sign-in-routes.js'
 import { accountRoutes } from './account-routes.js'
 import { scopeRoutes } from './scope-routes.js'
 
-export function webRoutes(ctx: AppContext): Hono {
+export function webRoutes(ctx: AppContext, branding: PageBranding = DEFAULT_BRANDING): Hono {
   const w = createWebSignIn(ctx)
   const stylesheet = fs.readFileSync(projectPath('web', 'assets', 'style.css'), 'utf8')
   const app = new Hono()
+  app.use('*', async (c, next) => {
+    setBranding(c, branding)
+    await next()
+  })
+  if (branding.cssVariables.length > 0) {
+    const brandCss = brandingStylesheet(branding)
+    app.get(BRANDING_STYLESHEET_PATH, (c) =>
+      c.body(brandCss, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }),
+    )
+  }
   app.get(STYLESHEET_PATH, (c) =>
     c.body(stylesheet, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }),
   )

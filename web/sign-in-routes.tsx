@@ -10,6 +10,7 @@ import type { WebSignIn } from '../src/auth/sign-in/web-sign-in.js'
 import { SignInError, type SignInFailure } from '../src/auth/sign-in/sign-in-error.js'
 import { isProviderId } from '../src/auth/sign-in/sign-in-provider.js'
 import { hashPassword, verifyPassword } from '../src/account/password-hash.js'
+import { RETURN_TO_PARAM, rememberReturnTo, safeReturnPath, takeReturnTo } from '../src/auth/sign-in/return-to.js'
 import { HearthError, xrpcStatus } from '../src/xrpc/xrpc-error.js'
 import { SignInPage } from './pages/sign-in-page.js'
 import { ErrorPage } from './pages/error-page.js'
@@ -37,7 +38,14 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
       status,
     )
 
-  app.get('/sign-in', (c) => signInPage(c, { signedInAs: w.sessions.current(c)?.account.handle }))
+  app.get('/sign-in', (c) => {
+    const me = w.sessions.current(c)
+    const back = safeReturnPath(c.req.query(RETURN_TO_PARAM))
+    // Sent by a host page: signed in already, go straight back; else come back after.
+    if (back && me) return c.redirect(back, 303)
+    if (back) rememberReturnTo(c, back, ctx.config)
+    return signInPage(c, { signedInAs: me?.account.handle })
+  })
 
   app.post('/sign-in/password', formBodyLimit, async (c) => {
     const form = await readCheckedForm(c, w.sessions, null)
@@ -59,12 +67,14 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
       return signInPage(c, { problem: 'That handle or email and password do not match an account here.', identifier }, 401)
     }
     w.sessions.start(c, account.did, 'password')
-    return c.redirect('/account', 303)
+    return c.redirect(takeReturnTo(c, ctx.config) ?? '/account', 303)
   })
 
   app.get('/auth/:provider', (c) => {
     const id = c.req.param('provider')
     if (!isProviderId(id) || !w.flow.providers.some((p) => p.id === id)) return notConfigured(c, id)
+    const back = safeReturnPath(c.req.query(RETURN_TO_PARAM))
+    if (back) rememberReturnTo(c, back, ctx.config)
     return c.redirect(w.flow.start(id, w.sessions.browserToken(c)).toString(), 302)
   })
 
@@ -89,8 +99,9 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
         w.sessions.existingBrowserToken(c),
         me?.account.did ?? null,
       )
-      if (!result.linked) w.sessions.start(c, result.did, id)
-      return c.redirect('/account', 303)
+      if (result.linked) return c.redirect('/account', 303)
+      w.sessions.start(c, result.did, id)
+      return c.redirect(takeReturnTo(c, ctx.config) ?? '/account', 303)
     } catch (err) {
       return signInFailed(c, err, me)
     }
