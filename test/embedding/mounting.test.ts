@@ -13,10 +13,10 @@ import { Hono } from 'hono'
 import { serve, type ServerType } from '@hono/node-server'
 import { WebSocket, WebSocketServer } from 'ws'
 import { AtpAgent } from '@atproto/api'
-import { createPds, loadConfig, type Pds } from '../src/index.js'
-import { pdsContext } from '../src/embed/internals.js'
-import { freePort, startTestPlc } from './helpers/test-server.js'
-import type { EmbeddedPlc } from '../src/identity/embedded-plc.js'
+import { createPds, loadConfig, type Pds } from '../../src/index.js'
+import { pdsContext } from '../../src/embed/internals.js'
+import { freePort, startTestPlc } from '../helpers/test-server.js'
+import type { EmbeddedPlc } from '../../src/identity/embedded-plc.js'
 
 describe('Hearth mounted in a host Hono app', () => {
   let plc: EmbeddedPlc
