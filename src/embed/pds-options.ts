@@ -129,14 +129,22 @@ const NESTED = new Map<string, Map<string, string>>([
 
 const OTHER = new Set(['handleDomain', 'crawlers', 'controlSocket', 'pages'])
 
+/** variable → option, to name the option in loadConfig's refusals. */
+const OPTION_OF = new Map<string, string>([
+  ...[...SIMPLE].map(([option, [variable]]) => [variable, option] as [string, string]),
+  ...[...NESTED].flatMap(([option, fields]) => [...fields].map(([field, variable]) => [variable, `${option}.${field}`] as [string, string])),
+  ['HEARTH_HANDLE_DOMAIN', 'handleDomain'],
+  ['HEARTH_CRAWLERS', 'crawlers'],
+  ['HEARTH_CONTROL_SOCKET', 'controlSocket'],
+  ['HEARTH_RATE_LIMITS', 'rateLimits'],
+])
+
 /** The options as a Config (with `pages` checked and kept beside it). */
 export function configFromOptions(options: PdsOptions): { config: Config; pages: PageOptions } {
   if (!options || typeof options !== 'object' || Array.isArray(options)) throw new ConfigError('options', 'createPds takes an object of options')
   const env: Record<string, string> = {}
-  const optionOf = new Map<string, string>()
-  const put = (option: string, variable: string, value: string) => {
+  const put = (_option: string, variable: string, value: string) => {
     env[variable] = value
-    optionOf.set(variable, option)
   }
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue
@@ -175,9 +183,9 @@ export function configFromOptions(options: PdsOptions): { config: Config; pages:
   try {
     return { config: loadConfig(env), pages }
   } catch (err) {
-    if (err instanceof ConfigError && optionOf.has(err.variable)) throw new ConfigError(optionOf.get(err.variable)!, err.problem)
-    if (err instanceof ConfigError && err.variable === 'HEARTH_RATE_LIMITS') throw new ConfigError('rateLimits', err.problem)
-    throw err
+    if (!(err instanceof ConfigError)) throw err
+    const problem = err.problem.replace(/HEARTH_[A-Z_]+/g, (v) => OPTION_OF.get(v) ?? v)
+    throw new ConfigError(OPTION_OF.get(err.variable) ?? err.variable, problem)
   }
 }
 
