@@ -22,14 +22,19 @@ export function peakRssMiB(pid: number): number | null {
 }
 
 /** Builds and starts Hearth as `npm start` runs it, with a temp data dir, open registration and no rate limits. */
-export async function spawnHearth(plcUrl: string): Promise<{ child: ChildProcess; dataDir: string; url: string; controlSocket: string }> {
+export async function spawnHearth(
+  plcUrl: string,
+  opts: { dataDir?: string; port?: number; skipBuild?: boolean; env?: Record<string, string> } = {},
+): Promise<{ child: ChildProcess; dataDir: string; url: string; controlSocket: string; port: number }> {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-  execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' })
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-'))
-  const port = 20000 + Math.floor(Math.random() * 20000)
+  if (!opts.skipBuild) execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' })
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-'))
+  const port = opts.port ?? 20000 + Math.floor(Math.random() * 20000)
   const url = `http://localhost:${port}`
   // The flags `npm start` uses (package.json): a 4 MiB young generation keeps peak RSS ~30 MiB lower at no measured cost.
-  const child = spawn(process.execPath, ['--enable-source-maps', '--max-semi-space-size=4', path.join(root, 'dist/src/main.js')], {
+  // HEARTH_BENCH_NODE_ARGS adds Node flags for profiling runs (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+  const extra = (process.env.HEARTH_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  const child = spawn(process.execPath, [...extra, '--enable-source-maps', '--max-semi-space-size=4', path.join(root, 'dist/src/main.js')], {
     cwd: root,
     env: {
       ...process.env,
@@ -41,17 +46,18 @@ export async function spawnHearth(plcUrl: string): Promise<{ child: ChildProcess
       HEARTH_REGISTRATION: 'open',
       HEARTH_RATE_LIMITS: 'off',
       HEARTH_LOG_LEVEL: 'warn',
+      ...opts.env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 1000; i++) {
     try {
       const res = await fetch(`${url}/xrpc/_health`)
-      if (res.ok) return { child, dataDir, url, controlSocket: path.join(dataDir, 'control.sock') }
+      if (res.ok) return { child, dataDir, url, port, controlSocket: path.join(dataDir, 'control.sock') }
     } catch {
       // not up yet
     }
-    await new Promise((r) => setTimeout(r, 100))
+    await new Promise((r) => setTimeout(r, 20))
   }
   child.kill('SIGKILL')
   throw new Error('Hearth did not come up within 20 s')

@@ -42,6 +42,13 @@ export interface Config {
   maxIngestBytes: number
   /** SQLite `synchronous` level: NORMAL survives process crashes, FULL also power loss. */
   dbSynchronous: 'NORMAL' | 'FULL'
+  /** Past this size the write-ahead log is checkpointed and cut back (HEARTH_WAL_MAX_BYTES). */
+  walMaxBytes: number
+  /**
+   * Test-only (no variable): SQLite `max_page_count`, to make a small
+   * database that fills up (disk-full tests).
+   */
+  dbMaxPageCount?: number
   /** Check every XRPC output against its lexicon (tests turn this on). */
   validateOutput: boolean
   /** GitHub sign-in, on when HEARTH_GITHUB_CLIENT_ID and _SECRET are both set. */
@@ -90,6 +97,10 @@ export interface RateLimitConfig {
   ipWritePointsPerHour: number
   /** createSession + refreshSession calls per client address. */
   sessionsPerIp: number
+  /** Web sign-in starts (GET /auth/<provider>, POST /sign-in/password, linking) per client address per 5 minutes. */
+  webSignInsPerIp: number
+  /** Any other request outside /xrpc (pages, forms, well-known) per client address per 5 minutes. */
+  webRequestsPerIp: number
   /** createSession + refreshSession calls per account. */
   sessionsPerAccount: number
   /** Failed password sign-ins per identifier. */
@@ -142,6 +153,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     maxBlobBytes: intVar(env, 'HEARTH_MAX_BLOB_BYTES', 50 * 1024 * 1024, 1024, 2 ** 32),
     maxIngestBytes: intVar(env, 'HEARTH_MAX_INGEST_BYTES', 50 * 1024 * 1024, 1024, 1 << 30),
     dbSynchronous: enumVar(env, 'HEARTH_DB_SYNC', ['NORMAL', 'FULL'], 'NORMAL'),
+    walMaxBytes: intVar(env, 'HEARTH_WAL_MAX_BYTES', 64 * 1024 * 1024, 64 * 1024, 2 ** 40),
     validateOutput: boolVar(env, 'HEARTH_VALIDATE_OUTPUT', false),
     github: oauthClientVar(env, 'HEARTH_GITHUB_CLIENT_ID', 'HEARTH_GITHUB_CLIENT_SECRET'),
     google: oauthClientVar(env, 'HEARTH_GOOGLE_CLIENT_ID', 'HEARTH_GOOGLE_CLIENT_SECRET'),
@@ -167,6 +179,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       writePointsPerDay: intVar(env, 'HEARTH_RATE_WRITE_POINTS_DAY', 35000, 1, 1e9),
       ipWritePointsPerHour: intVar(env, 'HEARTH_RATE_IP_WRITE_POINTS_HOUR', 15000, 1, 1e9),
       sessionsPerIp: intVar(env, 'HEARTH_RATE_SESSIONS_PER_IP', 300, 1, 1e9),
+      webSignInsPerIp: intVar(env, 'HEARTH_RATE_WEB_SIGNINS_PER_IP', 100, 1, 1e9),
+      webRequestsPerIp: intVar(env, 'HEARTH_RATE_WEB_REQUESTS_PER_IP', 3000, 1, 1e9),
       sessionsPerAccount: intVar(env, 'HEARTH_RATE_SESSIONS_PER_ACCOUNT', 100, 1, 1e9),
       signInFailures: intVar(env, 'HEARTH_RATE_SIGNIN_FAILURES', 30, 1, 1e9),
       ingestPointsPerHour: intVar(env, 'HEARTH_RATE_INGEST_POINTS_HOUR', 3_000_000, 1, 1e12),

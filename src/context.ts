@@ -84,9 +84,9 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   fs.chmodSync(config.dataDir, 0o700)
   const secrets = loadSecrets(config)
-  const db = openDatabase(path.join(config.dataDir, 'hearth.sqlite'), { synchronous: config.dbSynchronous })
+  const db = openDatabase(path.join(config.dataDir, 'hearth.sqlite'), { synchronous: config.dbSynchronous, maxPageCount: config.dbMaxPageCount })
   fillMissingBlockCids(db)
-  const walCheckpointer = startWalCheckpointer(db)
+  const walCheckpointer = startWalCheckpointer(db, { maxWalBytes: config.walMaxBytes })
   hooks.onDatabaseOpen?.()
   const lexicons = loadLexicons()
 

@@ -61,4 +61,21 @@ describe('SigningKeyVault', () => {
     expect(() => new SigningKeyVault(crypto.randomBytes(16))).toThrow()
     expect(() => new SigningKeyVault(Buffer.alloc(0))).toThrow()
   })
+
+  it('keeps a bounded number of decrypted keys, dropping the least recently used', async () => {
+    const size = 5
+    const v = new SigningKeyVault(kek, size)
+    const { privateKey } = await newKey()
+    const sealedFor = (i: number) => v.seal(`did:plc:k${i}`, privateKey)
+    const first = sealedFor(0)
+    await v.keypair('did:plc:k0', first)
+    for (let i = 1; i <= size + 5; i++) {
+      await v.keypair(`did:plc:k${i}`, sealedFor(i))
+      if (i === size - 1) await v.keypair('did:plc:k0', first) // used again: kept
+    }
+    expect(v.cachedKeys).toBe(size)
+    const before = v.cachedKeys
+    await v.keypair('did:plc:k0', first)
+    expect(v.cachedKeys).toBe(before)
+  })
 })

@@ -9,11 +9,20 @@ import crypto from 'node:crypto'
 import { Secp256k1Keypair } from '@atproto/crypto'
 
 const VERSION = 1
+/**
+ * Decrypted keys kept in memory, most recently used last. Bounded so memory
+ * does not grow with the number of accounts that ever wrote (a busy host has
+ * hundreds of thousands); a key that fell out is decrypted again (~0.1 ms).
+ */
+export const KEYPAIR_CACHE_SIZE = 10_000
 
 export class SigningKeyVault {
   private cache = new Map<string, { sealed: Buffer; keypair: Secp256k1Keypair }>()
 
-  constructor(private kek: Buffer) {
+  constructor(
+    private kek: Buffer,
+    private cacheSize = KEYPAIR_CACHE_SIZE,
+  ) {
     if (kek.length !== 32) throw new Error('key-encryption key must be 32 bytes')
   }
 
@@ -41,10 +50,21 @@ export class SigningKeyVault {
    */
   async keypair(did: string, sealed: Uint8Array): Promise<Secp256k1Keypair> {
     const hit = this.cache.get(did)
-    if (hit && Buffer.from(sealed).equals(hit.sealed)) return hit.keypair
+    if (hit && Buffer.from(sealed).equals(hit.sealed)) {
+      this.cache.delete(did)
+      this.cache.set(did, hit)
+      return hit.keypair
+    }
     const keypair = await Secp256k1Keypair.import(this.open(did, sealed), { exportable: false })
+    this.cache.delete(did)
     this.cache.set(did, { sealed: Buffer.from(sealed), keypair })
+    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!)
     return keypair
+  }
+
+  /** How many decrypted keys are held (tests). */
+  get cachedKeys(): number {
+    return this.cache.size
   }
 
   /** Drops the decrypted key of a deleted account from memory. */

@@ -10,7 +10,7 @@ import { runMigrations } from './run-migrations.js'
 
 export type Db = Database.Database
 
-export function openDatabase(file: string, opts: { synchronous?: 'NORMAL' | 'FULL'; migrationsDir?: string } = {}): Db {
+export function openDatabase(file: string, opts: { synchronous?: 'NORMAL' | 'FULL'; migrationsDir?: string; maxPageCount?: number } = {}): Db {
   const isNew = file !== ':memory:' && !fs.existsSync(file)
   const db = new Database(file)
   if (isNew) fs.chmodSync(file, 0o600)
@@ -22,5 +22,7 @@ export function openDatabase(file: string, opts: { synchronous?: 'NORMAL' | 'FUL
   db.pragma('busy_timeout = 5000')
   db.pragma('cache_size = -32000')
   runMigrations(db, opts.migrationsDir)
+  // Tests only: a database that cannot grow past this many pages, to see a full disk.
+  if (opts.maxPageCount) db.pragma(`max_page_count = ${Math.floor(opts.maxPageCount)}`)
   return db
 }

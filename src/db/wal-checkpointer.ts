@@ -8,6 +8,18 @@
  * the main connection takes checkpoints back (`wal_autocheckpoint` again),
  * so the WAL can never grow without bound.
  *
+ * PASSIVE alone does not bound the log: while writes keep coming, a PASSIVE
+ * checkpoint never catches up with the newest frame, and SQLite restarts the
+ * log from its start only once everything in it is copied. Under steady
+ * writes it grew past 1 GB beside a 56 MB database. So when the log file
+ * passes `maxWalBytes`, the worker follows its PASSIVE pass (which did
+ * nearly all the copying, without blocking anyone) with a TRUNCATE
+ * checkpoint: it copies the few frames left, holding writers off for that
+ * moment only (a short busy timeout: if readers or a writer are in the way,
+ * it gives up and tries on the next tick), and cuts the file to zero.
+ * `journal_size_limit` on the main connection trims the file too whenever
+ * the log restarts on its own.
+ *
  * @example
  * const checkpointer = startWalCheckpointer(db)
  * …
@@ -26,12 +38,24 @@ export interface WalCheckpointer {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.driver)
+const fs = require('node:fs')
 const db = new Database(workerData.file)
-db.pragma('busy_timeout = 5000')
 db.pragma('cache_size = -256')
+const walFile = workerData.file + '-wal'
+function walBytes() {
+  try { return fs.statSync(walFile).size } catch { return 0 }
+}
 const timer = setInterval(() => {
   // A checkpoint that cannot finish now (busy) is simply tried again next tick.
-  try { db.pragma('wal_checkpoint(PASSIVE)') } catch {}
+  try {
+    db.pragma('busy_timeout = 5000')
+    db.pragma('wal_checkpoint(PASSIVE)')
+    if (walBytes() > workerData.maxWalBytes) {
+      db.pragma('busy_timeout = ' + workerData.truncateBusyMs)
+      const [r] = db.pragma('wal_checkpoint(TRUNCATE)')
+      parentPort.postMessage({ truncated: r && r.busy === 0 })
+    }
+  } catch {}
 }, workerData.intervalMs)
 parentPort.on('message', (m) => {
   if (m !== 'stop') return
@@ -41,12 +65,28 @@ parentPort.on('message', (m) => {
 })
 `
 
-export function startWalCheckpointer(db: Db, intervalMs = 1000): WalCheckpointer {
+export interface WalCheckpointerOptions {
+  intervalMs?: number
+  /** Past this size the log is checkpointed with TRUNCATE (HEARTH_WAL_MAX_BYTES). */
+  maxWalBytes?: number
+  /** Longest a TRUNCATE checkpoint waits on readers/writers before it gives up for this tick. */
+  truncateBusyMs?: number
+  /** Called after each TRUNCATE attempt (tests and metrics). */
+  onTruncate?: (done: boolean) => void
+}
+
+export const DEFAULT_MAX_WAL_BYTES = 64 * 1024 * 1024
+
+export function startWalCheckpointer(db: Db, opts: WalCheckpointerOptions = {}): WalCheckpointer {
   if (db.memory) return { stop: async () => {} }
+  const { intervalMs = 1000, maxWalBytes = DEFAULT_MAX_WAL_BYTES, truncateBusyMs = 100 } = opts
   const driver = createRequire(import.meta.url).resolve('better-sqlite3')
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file: db.name, driver, intervalMs } })
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file: db.name, driver, intervalMs, maxWalBytes, truncateBusyMs } })
   worker.unref()
+  worker.on('message', (m: { truncated?: boolean }) => opts.onTruncate?.(m.truncated === true))
   db.pragma('wal_autocheckpoint = 0')
+  // Whenever the log restarts, its file is cut back to this size rather than kept at its peak.
+  db.pragma(`journal_size_limit = ${maxWalBytes}`)
   let stopped = false
   worker.on('error', () => restoreAutoCheckpoint())
   worker.on('exit', () => restoreAutoCheckpoint())

@@ -35,6 +35,22 @@ const SAFE_ID = /^[A-Za-z0-9._-]{8,64}$/
 
 export function requestObserver(opts: RequestObserverOptions): MiddlewareHandler {
   const routeOf = opts.routeOf ?? defaultRouteOf
+  // prom-client hashes a labels object on every call; its bound children do
+  // not. Label values are few (routeOf promises it), so the maps stay small.
+  const counters = new Map<string, { inc(): void }>()
+  const timers = new Map<string, { observe(v: number): void }>()
+  const count = (method: string, route: string, status: string) => {
+    const key = `${method} ${route} ${status}`
+    let child = counters.get(key)
+    if (!child) counters.set(key, (child = opts.metrics.httpRequests.labels(method, route, status)))
+    child.inc()
+  }
+  const time = (method: string, route: string, seconds: number) => {
+    const key = `${method} ${route}`
+    let child = timers.get(key)
+    if (!child) timers.set(key, (child = opts.metrics.httpDuration.labels(method, route)))
+    child.observe(seconds)
+  }
   return async (c, next) => {
     const started = process.hrtime.bigint()
     // A proxy's id is kept when it looks like one, so lines can be joined across hops.
@@ -55,8 +71,8 @@ export function requestObserver(opts: RequestObserverOptions): MiddlewareHandler
       const status = failed ? 500 : c.res.status
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
       const route = routeOf(c)
-      opts.metrics.httpRequests.inc({ method: c.req.method, route, status: String(status) })
-      opts.metrics.httpDuration.observe({ method: c.req.method, route }, seconds)
+      count(c.req.method, route, String(status))
+      time(c.req.method, route, seconds)
       // Built only when it will be written: most benchmarks and busy servers run above info.
       if (status >= 500 || opts.logger.isLevelEnabled('info')) {
         const line = {

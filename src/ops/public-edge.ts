@@ -16,12 +16,14 @@ import { requestObserver } from '../observability/request-observer.js'
 import { routeBodyLimits } from './body-limits.js'
 import { xrpcCors } from './xrpc-cors.js'
 import { publicRateLimits } from './rate-limits.js'
+import { webRateLimits } from './web-rate-limits.js'
 
 export function installPublicEdge(app: Hono, ctx: AppContext): void {
   app.use('*', requestObserver({ logger: ctx.logger, metrics: ctx.metrics, listener: 'public', trustProxy: ctx.config.trustProxy }))
   app.use('/xrpc/*', xrpcCors())
   app.use('*', routeBodyLimits(ctx.config))
   app.use('/xrpc/*', publicRateLimits(ctx))
+  app.use('*', webRateLimits(ctx))
   if (ctx.config.metricsPublic) {
     app.get('/metrics', async (c) => {
       const { body, contentType } = await ctx.metrics.text()

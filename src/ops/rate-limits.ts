@@ -10,6 +10,8 @@
  * | sessions          | account           | 100 per 5 min    |
  * | failed sign-ins   | identifier        | 30 per 5 min     |
  * | ingest points     | account (control) | 3,000,000/h      |
+ * | web sign-in starts| client address    | 100 per 5 min (GET /auth/<provider>, password and link forms) |
+ * | other web requests| client address    | 3000 per 5 min (everything outside /xrpc) |
  *
  * A refused request gets 429 `{ error: 'RateLimitExceeded', message }` with
  * `ratelimit-limit`, `ratelimit-remaining`, `ratelimit-reset` (Unix seconds)
@@ -23,16 +25,24 @@
 import type { MiddlewareHandler } from 'hono'
 import type { RateLimitConfig } from '../config.js'
 import type { AppContext } from '../context.js'
-import { RateLimitExceeded, type RateLimitState } from '../errors/hearth-error.js'
+import { HearthError, RateLimitExceeded, type RateLimitState } from '../errors/hearth-error.js'
+import { xrpcErrorHeaders, xrpcStatus } from '../xrpc/xrpc-error.js'
 import { rateLimitHeaders } from './rate-limit-headers.js'
-import { readLimited } from '../xrpc/xrpc-router.js'
+import { readBodyOnce } from '../xrpc/request-body.js'
 import { clientAddress } from './client-address.js'
+import { checkSignInIdentifier } from './identifier-limits.js'
 
 const FIVE_MINUTES = 5 * 60_000
 const HOUR = 60 * 60_000
 const DAY = 24 * HOUR
-/** Past this many keys a limiter drops its expired windows. */
-const PRUNE_AT = 10_000
+/**
+ * Most keys one limiter holds. Past it, expired windows go first, then the
+ * oldest: memory stays bounded whatever keys callers invent (keys are capped
+ * in length at the edge, so this is a few MB at most). Forgetting the oldest
+ * forgives a budget early; filling the table takes that many charged requests,
+ * which the per-address budgets limit.
+ */
+export const MAX_KEYS = 20_000
 
 export type LimitState = RateLimitState
 
@@ -46,7 +56,13 @@ export class WindowLimiter {
     readonly name: string,
     readonly limit: number,
     readonly windowMs: number,
+    private maxKeys = MAX_KEYS,
   ) {}
+
+  /** How many keys it holds now. */
+  get size(): number {
+    return this.windows.size
+  }
 
   /** The key's state now, without spending anything. */
   peek(key: string, now = Date.now()): LimitState {
@@ -58,8 +74,10 @@ export class WindowLimiter {
   spend(key: string, points: number, now = Date.now()): LimitState {
     let w = this.windows.get(key)
     if (!w || w.resetAt <= now) {
-      if (this.windows.size >= PRUNE_AT) this.prune(now)
+      if (w) this.windows.delete(key)
+      if (this.windows.size >= this.maxKeys) this.prune(now)
       w = { used: 0, resetAt: now + this.windowMs }
+      // Inserted last: the Map's order is the windows' age, oldest first.
       this.windows.set(key, w)
     }
     w.used += points
@@ -68,6 +86,10 @@ export class WindowLimiter {
 
   private prune(now: number): void {
     for (const [key, w] of this.windows) if (w.resetAt <= now) this.windows.delete(key)
+    for (const key of this.windows.keys()) {
+      if (this.windows.size < this.maxKeys) break
+      this.windows.delete(key)
+    }
   }
 }
 
@@ -93,6 +115,8 @@ export class RateLimits {
   readonly sessionsPerAccount: WindowLimiter
   readonly signInFailures: WindowLimiter
   readonly ingestPerHour: WindowLimiter
+  readonly webSignInsPerIp: WindowLimiter
+  readonly webRequestsPerIp: WindowLimiter
 
   constructor(config: RateLimitConfig) {
     this.enabled = config.enabled
@@ -103,6 +127,8 @@ export class RateLimits {
     this.sessionsPerAccount = new WindowLimiter('account-sessions', config.sessionsPerAccount, FIVE_MINUTES)
     this.signInFailures = new WindowLimiter('failed-sign-ins', config.signInFailures, FIVE_MINUTES)
     this.ingestPerHour = new WindowLimiter('ingest-per-hour', config.ingestPointsPerHour, HOUR)
+    this.webSignInsPerIp = new WindowLimiter('ip-web-sign-ins', config.webSignInsPerIp, FIVE_MINUTES)
+    this.webRequestsPerIp = new WindowLimiter('ip-web-requests', config.webRequestsPerIp, FIVE_MINUTES)
   }
 
   /**
@@ -138,25 +164,40 @@ function tightest(states: LimitState[]): LimitState {
 /** Write points of one write: what it costs the account's budget. */
 export const WRITE_POINTS = { create: 3, update: 2, delete: 1 } as const
 
-const WRITE_METHODS: Record<string, (body: unknown) => number> = {
-  'com.atproto.repo.createRecord': () => WRITE_POINTS.create,
+// A Map, never an object literal: the method name comes from the request path,
+// and `constructor` or `__proto__` must not find an inherited property.
+const WRITE_METHODS = new Map<string, (body: unknown) => number>([
+  ['com.atproto.repo.createRecord', () => WRITE_POINTS.create],
   // putRecord may create; counted as the update it usually is, as the reference PDS does.
-  'com.atproto.repo.putRecord': () => WRITE_POINTS.update,
-  'com.atproto.repo.deleteRecord': () => WRITE_POINTS.delete,
-  'com.atproto.repo.applyWrites': (body) => {
-    const writes = (body as { writes?: { $type?: unknown }[] } | null)?.writes
-    if (!Array.isArray(writes)) return 1
-    let points = 0
-    for (const w of writes) {
-      const type = typeof w?.$type === 'string' ? w.$type : ''
-      points += type.endsWith('#delete') ? WRITE_POINTS.delete : type.endsWith('#update') ? WRITE_POINTS.update : WRITE_POINTS.create
-    }
-    return Math.max(1, points)
-  },
-  'dev.hearth.scope.ingest': (body) => {
-    const data = (body as { data?: unknown } | null)?.data
-    return WRITE_POINTS.create * (Array.isArray(data) ? Math.max(1, data.length) : 1)
-  },
+  ['com.atproto.repo.putRecord', () => WRITE_POINTS.update],
+  ['com.atproto.repo.deleteRecord', () => WRITE_POINTS.delete],
+  [
+    'com.atproto.repo.applyWrites',
+    (body) => {
+      const writes = (body as { writes?: { $type?: unknown }[] } | null)?.writes
+      if (!Array.isArray(writes)) return 1
+      let points = 0
+      for (const w of writes) {
+        const type = typeof w?.$type === 'string' ? w.$type : ''
+        points += type.endsWith('#delete') ? WRITE_POINTS.delete : type.endsWith('#update') ? WRITE_POINTS.update : WRITE_POINTS.create
+      }
+      return Math.max(1, points)
+    },
+  ],
+  [
+    'dev.hearth.scope.ingest',
+    (body) => {
+      const data = (body as { data?: unknown } | null)?.data
+      return WRITE_POINTS.create * (Array.isArray(data) ? Math.max(1, data.length) : 1)
+    },
+  ],
+])
+
+/** Methods priced by their body, and the limit their body is read under (the same the method itself reads it with). */
+function bodyLimitFor(ctx: AppContext, nsid: string): number {
+  if (nsid === 'dev.hearth.scope.ingest') return ctx.config.maxIngestBytes
+  if (nsid === 'com.atproto.repo.applyWrites' || nsid === 'com.atproto.server.createSession') return ctx.config.maxJsonBodyBytes
+  return 0
 }
 
 const SESSION_METHODS = new Set(['com.atproto.server.createSession', 'com.atproto.server.refreshSession'])
@@ -169,7 +210,8 @@ export function publicRateLimits(ctx: AppContext): MiddlewareHandler {
   const limits = ctx.rateLimits
   return async (c, next) => {
     const nsid = c.req.path.slice('/xrpc/'.length)
-    const isWrite = nsid in WRITE_METHODS
+    const pricer = WRITE_METHODS.get(nsid)
+    const isWrite = pricer !== undefined
     if (!limits.enabled || c.req.method !== 'POST' || (!isWrite && !SESSION_METHODS.has(nsid))) return next()
     const ip = clientAddress(c, ctx.config.trustProxy)
     let state: LimitState | null
@@ -179,17 +221,18 @@ export function publicRateLimits(ctx: AppContext): MiddlewareHandler {
         const did = await accessDid(ctx, c.req.header('authorization'))
         // No valid token: the router answers 401 without touching anything.
         if (!did) return next()
-        // Only batches are priced by their body; peeking costs a copy of the request, so the rest skip it.
-        const peekLimit =
-          nsid === 'com.atproto.repo.applyWrites' ? ctx.config.maxJsonBodyBytes : nsid === 'dev.hearth.scope.ingest' ? ctx.config.maxIngestBytes : 0
-        const body = peekLimit ? await peekJson(c.req.raw, peekLimit) : null
-        const points = WRITE_METHODS[nsid](body)
+        // Only batches are priced by their body; the rest skip reading it here.
+        const limit = bodyLimitFor(ctx, nsid)
+        const body = limit ? await peekJson(c.req.raw, limit) : null
+        const points = pricer(body)
         state = limits.take(limits.writeCharges(did, ip), points)
       } else {
         const charges: Charge[] = ip !== 'unknown' ? [{ limiter: limits.sessionsPerIp, key: ip }] : []
         if (nsid === 'com.atproto.server.createSession') {
-          const body = (await peekJson(c.req.raw, 64 * 1024)) as { identifier?: unknown } | null
+          const body = (await peekJson(c.req.raw, bodyLimitFor(ctx, nsid))) as { identifier?: unknown } | null
           if (typeof body?.identifier === 'string') {
+            // Before the identifier keys anything kept in memory.
+            checkSignInIdentifier(body.identifier)
             failureKey = signInKey(ctx, body.identifier)
             charges.push({ limiter: limits.sessionsPerAccount, key: failureKey })
             const failures = limits.signInFailures.peek(failureKey)
@@ -202,9 +245,10 @@ export function publicRateLimits(ctx: AppContext): MiddlewareHandler {
         state = limits.take(charges)
       }
     } catch (err) {
-      if (!(err instanceof RateLimitedError)) throw err
-      ctx.metrics.rateLimited.inc({ limit: err.limitName })
-      return c.json(err.toJSON(), 429, err.headers)
+      if (!(err instanceof HearthError)) throw err
+      if (err instanceof RateLimitedError) ctx.metrics.rateLimited.inc({ limit: err.limitName })
+      // A body over its limit (413) or an overlong identifier (400) is answered here, before the route.
+      return c.json(err.toJSON(), xrpcStatus(err) as never, xrpcErrorHeaders(err))
     }
     await next()
     if (failureKey && c.res.status === 401) limits.signInFailures.spend(failureKey, 1)
@@ -243,11 +287,14 @@ async function refreshDid(ctx: AppContext, authorization: string | undefined): P
   }
 }
 
-/** Reads a JSON body from a copy of the request, leaving the original for the route; null if it is not JSON or too big. */
+/**
+ * Reads the JSON body once under the method's own limit (the route reuses the
+ * bytes); 413 when it is too big; null when it is not JSON (the route answers that).
+ */
 async function peekJson(req: Request, limit: number): Promise<unknown> {
   if (!req.body) return null
+  const bytes = await readBodyOnce(req, limit)
   try {
-    const bytes = await readLimited(req.clone(), limit)
     return JSON.parse(new TextDecoder().decode(bytes))
   } catch {
     return null

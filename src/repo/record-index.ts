@@ -5,6 +5,7 @@
  */
 import type { Db } from '../db/open-database.js'
 import { cidStringToBytes } from './raw-block-map.js'
+import { RecordJsonCache } from './record-json-cache.js'
 
 export interface IndexedRecord {
   collection: string
@@ -46,7 +47,11 @@ export class RecordIndex {
   private listContentAsc
   private listContentDesc
 
-  constructor(private db: Db) {
+  /** Serialised getRecord answers of public records; every write here makes its repository's entries stale. */
+  readonly jsonCache: RecordJsonCache
+
+  constructor(private db: Db, jsonCacheBytes = 16 * 1024 * 1024) {
+    this.jsonCache = new RecordJsonCache(jsonCacheBytes)
     this.getStmt = db.prepare<[string, string, string, string], { cid: string; rev: string }>(
       'SELECT cid, rev FROM record WHERE did = ? AND scope = ? AND collection = ? AND rkey = ?',
     )
@@ -90,10 +95,17 @@ export class RecordIndex {
 
   put(did: string, scope: string, collection: string, rkey: string, cid: string, rev: string): void {
     this.putStmt.run(did, scope, collection, rkey, cid, cidStringToBytes(cid), rev, new Date().toISOString())
+    this.jsonCache.touch(did)
   }
 
   delete(did: string, scope: string, collection: string, rkey: string): void {
     this.delStmt.run(did, scope, collection, rkey)
+    this.jsonCache.touch(did)
+  }
+
+  /** A repository was deleted or replaced by other means than put/delete: forget what was cached of it. */
+  forgetRepo(did: string): void {
+    this.jsonCache.touch(did)
   }
 
   collections(did: string, scope = ''): { collection: string; count: number }[] {

@@ -70,6 +70,7 @@ export class RepoCommitter {
   /** Drops a repository's cached head (after it is deleted or replaced wholesale). */
   forget(did: string, scope = ''): void {
     this.heads.delete(lockKey(did, scope))
+    this.deps.records.forgetRepo(did)
   }
 
   /**

@@ -43,6 +43,22 @@ export class RepoReader {
     return { uri: `at://${did}/${collection}/${rkey}`, cid: entry.cid, value: recordJson(entry.content) }
   }
 
+  /**
+   * The getRecord answer for a public record as JSON text, from the cache
+   * when it was read before and has not changed since.
+   */
+  getRecordJson(did: string, collection: string, rkey: string, cid?: string): string | null {
+    const cache = this.records.jsonCache
+    let hit = cache.get(did, collection, rkey)
+    if (!hit) {
+      const view = this.getRecord(did, collection, rkey)
+      if (!view) return null
+      hit = { cid: view.cid, json: JSON.stringify(view) }
+      cache.set(did, collection, rkey, hit.cid, hit.json)
+    }
+    return cid && hit.cid !== cid ? null : hit.json
+  }
+
   listRecords(did: string, collection: string, opts: { limit: number; cursor?: string; reverse?: boolean }, scope = '') {
     const rows = this.records.listWithContent(did, scope, collection, opts)
     const records = rows.map((r) => ({

@@ -14,6 +14,9 @@ import { jsonToLex, type Lexicons, type LexXrpcQuery, type LexXrpcProcedure } fr
 import type { AuthMode, Credentials } from '../auth/request-auth.js'
 import type { AppContext } from '../context.js'
 import { HearthError, XrpcError, xrpcErrorHeaders, xrpcStatus } from './xrpc-error.js'
+import { readBodyOnce } from './request-body.js'
+
+export { readLimited } from './request-body.js'
 
 export interface XrpcCall<P = any, I = any> {
   params: P
@@ -29,6 +32,14 @@ export interface XrpcMethod<P = any, I = any> {
   /** Skip JSON parsing: the handler reads the raw body (uploadBlob). */
   rawInput?: boolean
   handler: (call: XrpcCall<P, I>) => unknown | Promise<unknown>
+}
+
+/**
+ * A JSON answer a handler already has as text (a cached record): sent as
+ * is, and still checked against the lexicon when output validation is on.
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
 }
 
 /** Wraps a handler so its types read well at the definition site. */
@@ -55,14 +66,13 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
       const input = method.rawInput || verb === 'GET' ? undefined : await readJsonInput(c, nsid, def, ctx)
       const out = await method.handler({ params, input, auth, ctx, c })
       if (out instanceof Response) return out
+      if (out instanceof JsonText) {
+        if (ctx.config.validateOutput) assertValidOutput(ctx, nsid, JSON.parse(out.text))
+        return c.body(out.text, 200, JSON_HEADERS)
+      }
       if (out === undefined || out === null) return c.body(null, 200)
       if (ctx.config.validateOutput && def?.output?.encoding === 'application/json') {
-        try {
-          // Handlers answer in JSON form ({ $link }, blob objects); the lexicon checks typed values.
-          ctx.lexicons.assertValidXrpcOutput(nsid, jsonToLex(JSON.parse(JSON.stringify(out))))
-        } catch (err) {
-          throw new Error(`${nsid} produced output its lexicon refuses: ${(err as Error).message}`)
-        }
+        assertValidOutput(ctx, nsid, JSON.parse(JSON.stringify(out)))
       }
       return c.json(out)
     } catch (err) {
@@ -70,6 +80,17 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
     }
   })
   return app
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' }
+
+function assertValidOutput(ctx: AppContext, nsid: string, json: unknown): void {
+  try {
+    // Handlers answer in JSON form ({ $link }, blob objects); the lexicon checks typed values.
+    ctx.lexicons.assertValidXrpcOutput(nsid, jsonToLex(json as never))
+  } catch (err) {
+    throw new Error(`${nsid} produced output its lexicon refuses: ${(err as Error).message}`)
+  }
 }
 
 export function xrpcErrorResponse(c: Context, err: unknown, ctx: AppContext): Response {
@@ -114,10 +135,8 @@ function convertScalar(name: string, type: string, raw: string): unknown {
 
 async function readJsonInput(c: Context, nsid: string, def: LexXrpcProcedure | LexXrpcQuery | undefined, ctx: AppContext) {
   const expects = def && 'input' in def ? def.input : undefined
-  const limit = ctx.config.maxJsonBodyBytes
-  const declared = Number(c.req.header('content-length') ?? NaN)
-  if (declared > limit) throw new XrpcError(413, 'PayloadTooLarge', `Request body is larger than ${limit} bytes`)
-  const raw = await readLimited(c.req.raw, limit)
+  // The rate limiter may have read it already (same limit): one read per request.
+  const raw = await readBodyOnce(c.req.raw, ctx.config.maxJsonBodyBytes)
   if (!expects) {
     if (raw.length > 0) throw new XrpcError(400, 'InvalidRequest', `${nsid} takes no input`)
     return undefined
@@ -138,23 +157,4 @@ async function readJsonInput(c: Context, nsid: string, def: LexXrpcProcedure | L
   } catch (err) {
     throw new XrpcError(400, 'InvalidRequest', `Input: ${(err as Error).message}`)
   }
-}
-
-/** Reads a body, stopping with 413 as soon as it passes `limit` (chunked bodies have no Content-Length to trust). */
-export async function readLimited(req: Request, limit: number): Promise<Uint8Array> {
-  if (!req.body) return new Uint8Array(0)
-  const reader = req.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.length
-    if (size > limit) {
-      await reader.cancel().catch(() => {})
-      throw new XrpcError(413, 'PayloadTooLarge', `Request body is larger than ${limit} bytes`)
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks)
 }

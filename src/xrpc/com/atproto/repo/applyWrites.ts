@@ -5,11 +5,12 @@ import { prepareWrite, type WriteRequest } from '../../../../repo/prepare-writes
 import { resolveWritableRepo } from './resolve-repo.js'
 
 const MAX_WRITES = 200
-const ACTIONS: Record<string, WriteRequest['action']> = {
+// A Map: `$type` comes from the request, and must not find an inherited property.
+const ACTIONS = new Map<string, WriteRequest['action']>(Object.entries({
   'com.atproto.repo.applyWrites#create': 'create',
   'com.atproto.repo.applyWrites#update': 'update',
   'com.atproto.repo.applyWrites#delete': 'delete',
-}
+} as const))
 const RESULT_TYPES = {
   create: 'com.atproto.repo.applyWrites#createResult',
   update: 'com.atproto.repo.applyWrites#updateResult',
@@ -23,7 +24,7 @@ export default xrpcMethod<unknown, ComAtprotoRepoApplyWrites.InputSchema>({
     const { did } = resolveWritableRepo(ctx, input.repo, auth)
     if (input.writes.length > MAX_WRITES) throw invalidRequest(`Too many writes: at most ${MAX_WRITES} per call`)
     const writes = input.writes.map((w) => {
-      const action = ACTIONS[(w as { $type?: string }).$type ?? '']
+      const action = ACTIONS.get((w as { $type?: string }).$type ?? '')
       if (!action) throw invalidRequest(`Unknown write type: ${(w as { $type?: string }).$type}`)
       const any = w as { collection: string; rkey?: string; value?: unknown }
       return prepareWrite(

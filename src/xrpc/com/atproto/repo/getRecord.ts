@@ -1,5 +1,5 @@
 import type { ComAtprotoRepoGetRecord } from '@atproto/api'
-import { xrpcMethod } from '../../../xrpc-router.js'
+import { JsonText, xrpcMethod } from '../../../xrpc-router.js'
 import { XrpcError } from '../../../xrpc-error.js'
 import { resolveReadableRepo } from './resolve-repo.js'
 
@@ -8,8 +8,8 @@ export default xrpcMethod<ComAtprotoRepoGetRecord.QueryParams>({
   auth: 'none',
   handler({ params, ctx }) {
     const { did } = resolveReadableRepo(ctx, params.repo)
-    const record = ctx.repoReader.getRecord(did, params.collection, params.rkey, params.cid)
-    if (!record) throw new XrpcError(400, 'RecordNotFound', `Could not locate record: at://${did}/${params.collection}/${params.rkey}`)
-    return record
+    const record = ctx.repoReader.getRecordJson(did, params.collection, params.rkey, params.cid)
+    if (record === null) throw new XrpcError(400, 'RecordNotFound', `Could not locate record: at://${did}/${params.collection}/${params.rkey}`)
+    return new JsonText(record)
   },
 })

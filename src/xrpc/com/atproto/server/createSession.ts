@@ -4,11 +4,13 @@ import { XrpcError } from '../../../xrpc-error.js'
 import { verifyPassword } from '../../../../account/password-hash.js'
 import { didDocFor } from '../../../../identity/did-documents.js'
 import { sessionStatus } from './session-status.js'
+import { checkSignInIdentifier } from '../../../../ops/identifier-limits.js'
 
 export default xrpcMethod<unknown, ComAtprotoServerCreateSession.InputSchema>({
   nsid: 'com.atproto.server.createSession',
   auth: 'none',
   async handler({ input, ctx }) {
+    checkSignInIdentifier(input.identifier)
     const account = ctx.accounts.lookup(input.identifier)
     const refuse = () => new XrpcError(401, 'AuthenticationRequired', 'Invalid identifier or password')
     if (!account || account.status === 'deleted') {

@@ -6,7 +6,7 @@
  * under that limit, rather than by the router.
  */
 import { xrpcMethod } from '../../../xrpc-router.js'
-import { readLimited } from '../../../xrpc-router.js'
+import { readBodyOnce } from '../../../request-body.js'
 import { HearthError, XrpcError, invalidRequest } from '../../../xrpc-error.js'
 import { ensureValidScopeName } from '../../../../scope/scope-name.js'
 
@@ -22,7 +22,7 @@ export default xrpcMethod({
     if (Number(c.req.header('content-length') ?? 0) > limit) throw tooLarge()
     const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase()
     if (type !== 'application/json') throw invalidRequest(`${NSID} takes application/json input (got ${type || 'no content type'})`)
-    const raw = await readLimited(c.req.raw, limit).catch((err) => {
+    const raw = await readBodyOnce(c.req.raw, limit).catch((err) => {
       throw err instanceof HearthError && err.kind === 'too-large' ? tooLarge() : err
     })
     let body: unknown

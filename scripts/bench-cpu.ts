@@ -1,0 +1,62 @@
+/**
+ * Server CPU per request: starts Hearth as `npm start` runs it, then drives
+ * getRecord (plain fetch, concurrency 16) or sequential createRecord
+ * (@atproto/api) and reads the server process's CPU time from /proc, so the
+ * figure holds even when the machine is busy with other work.
+ *
+ *   npx tsx scripts/bench-cpu.ts get 20000
+ *   npx tsx scripts/bench-cpu.ts create 1000
+ *   HEARTH_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx tsx scripts/bench-cpu.ts get   # with a profile
+ */
+import fs from 'node:fs'
+import { AtpAgent } from '@atproto/api'
+import { startEmbeddedPlc } from '../src/identity/embedded-plc.js'
+import { spawnHearth } from './bench-server.js'
+
+const mode = process.argv[2] === 'create' ? 'create' : 'get'
+const count = Number(process.argv[3] ?? (mode === 'get' ? 20000 : 1000))
+const collection = 'app.bsky.feed.post'
+const post = (text: string) => ({ $type: collection, text, createdAt: new Date().toISOString() })
+
+/** utime + stime of a process, in ms (Linux, 100 ticks/s). */
+function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
+const plc = await startEmbeddedPlc()
+const { child, url, dataDir } = await spawnHearth(plc.url)
+try {
+  const agent = new AtpAgent({ service: url })
+  await agent.createAccount({ handle: `cpu${Date.now().toString(36)}.test`, password: 'bench-password-1', email: 'cpu@bench.invalid' })
+  const did = agent.session!.did
+  const rkeys: string[] = []
+  for (let i = 0; i < 200; i++) {
+    const res = await agent.com.atproto.repo.createRecord({ repo: did, collection, record: post(`warm ${i}`) })
+    rkeys.push(res.data.uri.split('/').pop()!)
+  }
+  const cpu0 = cpuMs(child.pid!)
+  const t0 = performance.now()
+  if (mode === 'get') {
+    let next = 0
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < count) {
+          const i = next++
+          const res = await fetch(`${url}/xrpc/com.atproto.repo.getRecord?repo=${did}&collection=${collection}&rkey=${rkeys[i % rkeys.length]}`)
+          await res.arrayBuffer()
+        }
+      }),
+    )
+  } else {
+    for (let i = 0; i < count; i++) await agent.com.atproto.repo.createRecord({ repo: did, collection, record: post(`bench ${i}`) })
+  }
+  const secs = (performance.now() - t0) / 1000
+  const cpu = cpuMs(child.pid!) - cpu0
+  console.log(JSON.stringify({ mode, requests: count, perSec: Math.round(count / secs), serverCpuMsPerRequest: Number((cpu / count).toFixed(3)) }))
+} finally {
+  child.kill('SIGTERM')
+  await new Promise((r) => child.once('exit', r))
+  fs.rmSync(dataDir, { recursive: true, force: true })
+  await plc.close()
+}

@@ -1,0 +1,41 @@
+/**
+ * Budgets for everything outside `/xrpc` (the web pages, sign-in, well-known
+ * routes), per client address: each sign-in start writes a state row and a
+ * redirect, so an address may start at most HEARTH_RATE_WEB_SIGNINS_PER_IP
+ * of them per 5 minutes, and make HEARTH_RATE_WEB_REQUESTS_PER_IP requests
+ * of any other kind. A refused request gets 429 `RateLimitExceeded` with the
+ * ratelimit-* headers, like XRPC.
+ *
+ * @example
+ * app.use('*', webRateLimits(ctx))
+ */
+import type { MiddlewareHandler } from 'hono'
+import type { AppContext } from '../context.js'
+import { clientAddress } from './client-address.js'
+import { RateLimitedError, type Charge } from './rate-limits.js'
+
+/** Paths whose request starts a sign-in (and so stores something). */
+function startsSignIn(method: string, path: string): boolean {
+  if (method === 'GET') return /^\/auth\/[^/]+\/?$/.test(path)
+  if (method === 'POST') return path === '/sign-in/password' || /^\/auth\/[^/]+\/link\/?$/.test(path)
+  return false
+}
+
+export function webRateLimits(ctx: AppContext): MiddlewareHandler {
+  const limits = ctx.rateLimits
+  return async (c, next) => {
+    const path = c.req.path
+    if (!limits.enabled || path.startsWith('/xrpc/')) return next()
+    const ip = clientAddress(c, ctx.config.trustProxy)
+    if (ip === 'unknown') return next()
+    const charges: Charge[] = [{ limiter: startsSignIn(c.req.method, path) ? limits.webSignInsPerIp : limits.webRequestsPerIp, key: ip }]
+    try {
+      limits.take(charges)
+    } catch (err) {
+      if (!(err instanceof RateLimitedError)) throw err
+      ctx.metrics.rateLimited.inc({ limit: err.limitName })
+      return c.json(err.toJSON(), 429, err.headers)
+    }
+    return next()
+  }
+}
