@@ -36,6 +36,10 @@ const USAGE = `hearth-cli [--socket <path>] <command>
   ingest <account> <file> --scope <name> [--batch N]
                                            file: a JSON array or object, or NDJSON (.ndjson/.jsonl);
                                            --scope writes private scope records (e.g. instagram.profile)
+  scopes delete-record <account> <scope> <key>
+  scopes delete-before <account> <date> [--scope <name>]   everything collected before date (all scopes without --scope)
+  scopes delete <account> <scope> --yes    a whole scope with everything in it (erased)
+  scopes upload <account> <scope> <file> [--type <mime>]   a file into a scope → its blob reference
   export <account> <out.car>               the account's repository as a CAR file
   backup <folder>                          online backup into an absent or empty folder
   restore <backup-folder> <data-folder>    offline: copy a backup into an empty data folder
@@ -58,6 +62,7 @@ async function main(argv: string[]): Promise<void> {
       count: { type: 'string' },
       collection: { type: 'string' },
       scope: { type: 'string' },
+      type: { type: 'string' },
       batch: { type: 'string' },
       validate: { type: 'boolean' },
       yes: { type: 'boolean' },
@@ -129,6 +134,22 @@ async function main(argv: string[]): Promise<void> {
           validate: values.validate,
         }),
       )
+    }
+    case 'scopes': {
+      const sub = arg(0, 'delete-record|delete-before|delete|upload')
+      const scope = () => encodeURIComponent(arg(2, 'scope'))
+      if (sub === 'delete-record') return print(await control.json('DELETE', `/scopes/${account(1)}/${scope()}/records/${encodeURIComponent(arg(3, 'key'))}`))
+      if (sub === 'delete-before') return print(await control.json('POST', `/scopes/${account(1)}/delete-before`, { before: arg(2, 'date'), scope: values.scope }))
+      if (sub === 'delete') {
+        if (!values.yes) throw new UsageError('scopes delete erases the whole scope for good: add --yes')
+        return print(await control.json('DELETE', `/scopes/${account(1)}/${scope()}`))
+      }
+      if (sub === 'upload') {
+        const file = arg(3, 'file')
+        const bytes = fs.readFileSync(file)
+        return print(await control.upload(`/scopes/${account(1)}/${scope()}/blobs`, bytes, values.type ?? 'application/octet-stream'))
+      }
+      throw new UsageError(`scopes: unknown subcommand ${sub}`)
     }
     case 'export': {
       const out = path.resolve(arg(1, 'out.car'))

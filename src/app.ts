@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { AppContext } from './context.js'
 import { xrpcRouter } from './xrpc/xrpc-router.js'
+import { cutMessage, serverFault } from './xrpc/server-faults.js'
 import { serverMethods } from './xrpc/com/atproto/server/index.js'
 import { repoMethods } from './xrpc/com/atproto/repo/index.js'
 import { syncMethods } from './xrpc/com/atproto/sync/index.js'
@@ -37,8 +38,10 @@ export function buildApp(ctx: AppContext, opts: { branding?: PageBranding } = {}
     c.json({ error: 'InvalidRequest', message: 'subscribeRepos is a WebSocket: connect with Upgrade: websocket' }, 426),
   )
   app.route('/', xrpcRouter(ctx, [...serverMethods, ...repoMethods, ...syncMethods, ...identityMethods, ...hearthMethods]))
-  app.notFound((c) => c.json({ error: 'NotFound', message: `Nothing at ${c.req.path}` }, 404))
+  app.notFound((c) => c.json({ error: 'NotFound', message: cutMessage(`Nothing at ${c.req.path}`) }, 404))
   app.onError((err, c) => {
+    const fault = serverFault(err)
+    if (fault) return c.json(fault.toJSON(), fault.status as never)
     ctx.logger.error({ err, path: c.req.path }, 'unhandled error')
     return c.json({ error: 'InternalServerError', message: 'Internal Server Error' }, 500)
   })

@@ -122,6 +122,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   tokens.pruneExpired()
   const appPasswords = new AppPasswords(db)
   const idResolver = new IdResolver({ plcUrl })
+  const blobStore = new DiskBlobStore(path.join(config.dataDir, 'blobs'))
 
   return {
     config,
@@ -150,12 +151,12 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     committer,
     repoReader: new RepoReader(db, blockTables, records),
     blobIndex,
-    blobStore: new DiskBlobStore(path.join(config.dataDir, 'blobs')),
+    blobStore,
     plc,
     idResolver,
     embeddedPlc,
     metrics,
     rateLimits: new RateLimits(config.rateLimits),
-    scopes: createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver }),
+    scopes: createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver, records, blobStore, lock: repoLock }),
   }
 }

@@ -27,6 +27,21 @@ async function main() {
   const server = serve({ fetch: gate.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info({ port: info.port, publicUrl: config.publicUrl, dataDir: config.dataDir }, 'hearth listening')
   }) as Server
+  // A taken or forbidden port is the operator's to fix: say which, and how, not a stack trace.
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') {
+      const why =
+        err.code === 'EADDRINUSE'
+          ? 'is already in use by another process'
+          : err.code === 'EACCES'
+            ? 'may not be opened by this user'
+            : 'names an address this machine does not have'
+      console.error(`hearth: cannot listen on ${config.host}:${config.port}: the port ${why}. Set HEARTH_PORT (and HEARTH_HOST) to choose another.`)
+      process.exit(1)
+    }
+    console.error('hearth: the HTTP server failed:', err)
+    process.exit(1)
+  })
   const requests = trackRequests(server)
   server.on('upgrade', (req, socket, head) => {
     if (!pds?.upgrade(req, socket, head)) socket.destroy()

@@ -52,10 +52,10 @@ export function scopeRoutes(ctx: AppContext, w: WebSignIn): Hono {
       const scopes = catalog.list(did).map((s) => ({
         scope: s.scope,
         records: s.records,
-        latestCollectedAt: s.newestRkey ? collectedAt(ctx.repoReader.getRecord(did, s.scope, s.newestRkey, undefined, s.scope)?.value) : null,
+        latestCollectedAt: ctx.scopes.records.page(did, s.scope, { limit: 1 }).rows[0]?.collectedAt ?? null,
         readers: readers.get(s.scope)?.size ?? 0,
       }))
-      return sendPage(c, <ScopesPage me={me} csrf={w.sessions.csrfToken(c, me)} scopes={scopes} />)
+      return sendPage(c, <ScopesPage me={me} csrf={w.sessions.csrfToken(c, me)} scopes={scopes} deletions={ctx.scopes.deletions.forOwner(did)} />)
     }),
   )
 
@@ -146,6 +146,8 @@ export function scopeRoutes(ctx: AppContext, w: WebSignIn): Hono {
         if (form.decision === 'deny') {
           decided = requests.deny(id, me.account.did)
         } else if (form.decision === 'approve') {
+          // A deactivated account serves its data to no one, so it cannot give any away either.
+          if (me.account.status !== 'active') return approvePage(c, me, request, 'This account is deactivated: activate it before approving access.', 400)
           const chosen = Object.keys(form)
             .filter((k) => k.startsWith('scope:') && form[k])
             .map((k) => k.slice('scope:'.length))

@@ -155,12 +155,20 @@ export class AccountService {
     return { signingKey: keypair.did(), rev }
   }
 
-  /** Sets the status and writes the #account event with it. */
+  /**
+   * Sets the status and writes the #account event with it. Coming back to
+   * active, relays also get #identity and #sync (the handle and the repo head
+   * as they are now), as the reference PDS sends them.
+   */
   setStatus(did: string, status: 'active' | 'deactivated' | 'takendown'): void {
-    const { accounts, eventLog } = this.deps
+    const { accounts, eventLog, committer } = this.deps
     eventLog.transaction(() => {
+      const before = accounts.get(did)
       accounts.setStatus(did, status)
+      const reactivated = status === 'active' && before !== null && before !== undefined && before.status !== 'active'
+      if (reactivated) eventLog.appendIdentity(did, before.handle)
       eventLog.appendAccount(did, status === 'active', status === 'active' ? undefined : status)
+      if (reactivated) committer.appendHeadSync(did)
     })
   }
 

@@ -8,6 +8,8 @@ import type { Db } from '../db/open-database.js'
 import { hashPassword, verifyPassword } from './password-hash.js'
 
 export interface AppPassword {
+  /** Its own id: sessions are bound to it, so a new password of the same name is not the old one. */
+  id: string
   name: string
   privileged: boolean
   createdAt: string
@@ -25,10 +27,10 @@ export const APP_PASSWORD_PATTERN = /^[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-
 
 export class AppPasswords {
   // Prepared once: every request of an app-password session checks it.
-  private createdAtStmt
+  private liveStmt
 
   constructor(private db: Db) {
-    this.createdAtStmt = db.prepare<[string, string], { created_at: string }>('SELECT created_at FROM app_password WHERE did = ? AND name = ?')
+    this.liveStmt = db.prepare<[string, string], { 1: number }>('SELECT 1 FROM app_password WHERE did = ? AND id = ?')
   }
 
   /** Creates one; the returned password is the only time its plaintext exists. */
@@ -36,22 +38,23 @@ export class AppPasswords {
     const password = generateAppPassword()
     const hash = await hashPassword(password)
     const createdAt = new Date().toISOString()
+    const id = crypto.randomBytes(16).toString('hex')
     const res = this.db
       .prepare(
-        `INSERT INTO app_password (did, name, password_hash, privileged, created_at) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO app_password (did, id, name, password_hash, privileged, created_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING`,
       )
-      .run(did, name, hash, privileged ? 1 : 0, createdAt)
+      .run(did, id, name, hash, privileged ? 1 : 0, createdAt)
     if (res.changes === 0) throw new DuplicateAppPasswordError(name)
-    return { name, password, privileged, createdAt }
+    return { id, name, password, privileged, createdAt }
   }
 
   list(did: string): AppPassword[] {
     return (
       this.db
-        .prepare('SELECT name, privileged, created_at FROM app_password WHERE did = ? ORDER BY created_at')
-        .all(did) as { name: string; privileged: number; created_at: string }[]
-    ).map((r) => ({ name: r.name, privileged: r.privileged === 1, createdAt: r.created_at }))
+        .prepare('SELECT id, name, privileged, created_at FROM app_password WHERE did = ? ORDER BY created_at')
+        .all(did) as { id: string; name: string; privileged: number; created_at: string }[]
+    ).map((r) => ({ id: r.id, name: r.name, privileged: r.privileged === 1, createdAt: r.created_at }))
   }
 
   /** Revokes it and every refresh token issued through it. */
@@ -66,24 +69,28 @@ export class AppPasswords {
   async match(did: string, password: string): Promise<AppPassword | null> {
     if (!APP_PASSWORD_PATTERN.test(password)) return null
     const rows = this.db
-      .prepare('SELECT name, password_hash, privileged, created_at FROM app_password WHERE did = ?')
-      .all(did) as { name: string; password_hash: string; privileged: number; created_at: string }[]
+      .prepare('SELECT id, name, password_hash, privileged, created_at FROM app_password WHERE did = ?')
+      .all(did) as { id: string; name: string; password_hash: string; privileged: number; created_at: string }[]
     for (const r of rows) {
       if (await verifyPassword(password, r.password_hash)) {
-        return { name: r.name, privileged: r.privileged === 1, createdAt: r.created_at }
+        return { id: r.id, name: r.name, privileged: r.privileged === 1, createdAt: r.created_at }
       }
     }
     return null
   }
 
   /**
-   * True when an app password of that name exists and was made no later than
-   * `issuedAtSec`: a token of a revoked password must not come back to life
-   * when a new password takes the same name.
+   * True while the app password with this id exists. Bound to the id, not to
+   * the name or a creation time: a revoked password's sessions stay dead when
+   * a new one takes its name, in the same second or not.
    */
-  validFor(did: string, name: string, issuedAtSec: number): boolean {
-    const row = this.createdAtStmt.get(did, name)
-    return !!row && Math.floor(Date.parse(row.created_at) / 1000) <= issuedAtSec
+  validFor(did: string, id: string): boolean {
+    return this.liveStmt.get(did, id) !== undefined
+  }
+
+  /** The live app password with this id. */
+  byId(did: string, id: string): AppPassword | null {
+    return this.list(did).find((p) => p.id === id) ?? null
   }
 
   exists(did: string, name: string): boolean {

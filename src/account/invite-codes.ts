@@ -14,6 +14,18 @@ export interface InviteCode {
   createdAt: string
 }
 
+/** An invite code as com.atproto.server.defs#inviteCode shows it. */
+export interface AccountInviteCode {
+  code: string
+  /** Uses it was made with (the reference PDS's meaning). */
+  available: number
+  disabled: boolean
+  forAccount: string
+  createdBy: string
+  createdAt: string
+  uses: { usedBy: string; usedAt: string }[]
+}
+
 export class InviteCodes {
   constructor(private db: Db, private hostname: string) {}
 
@@ -35,6 +47,23 @@ export class InviteCodes {
         )
         .all() as { code: string; available_uses: number; disabled: number; created_at: string; uses: number }[]
     ).map((r) => ({ code: r.code, availableUses: r.available_uses, uses: r.uses, disabled: r.disabled === 1, createdAt: r.created_at }))
+  }
+
+  /** Codes made for one account (`for_account`), each with its uses, oldest first. */
+  forAccount(did: string): AccountInviteCode[] {
+    const codes = this.db
+      .prepare('SELECT code, available_uses, disabled, for_account, created_by, created_at FROM invite_code WHERE for_account = ? ORDER BY created_at')
+      .all(did) as { code: string; available_uses: number; disabled: number; for_account: string; created_by: string; created_at: string }[]
+    const usesOf = this.db.prepare<[string], { used_by: string; used_at: string }>('SELECT used_by, used_at FROM invite_code_use WHERE code = ? ORDER BY used_at')
+    return codes.map((r) => ({
+      code: r.code,
+      available: r.available_uses,
+      disabled: r.disabled === 1,
+      forAccount: r.for_account,
+      createdBy: r.created_by,
+      createdAt: r.created_at,
+      uses: usesOf.all(r.code).map((u) => ({ usedBy: u.used_by, usedAt: u.used_at })),
+    }))
   }
 
   disable(code: string): boolean {

@@ -40,8 +40,12 @@ export class RequestAuth {
     const claims = await this.tokens.verifyAccess(token)
     const account = this.liveAccount(claims.did)
     // Revoking an app password ends its sessions at once, not when their access tokens expire.
-    if (claims.appPassword !== null && !this.appPasswords.validFor(claims.did, claims.appPassword, claims.issuedAt)) {
-      throw new HearthError('unauthenticated', 'InvalidToken', 'The app password of this session was revoked')
+    if (claims.appPassword !== null) {
+      // Issued before app passwords had ids: the client refreshes (ExpiredToken) and gets a token bound to one.
+      if (claims.appPasswordId === null) throw new HearthError('invalid', 'ExpiredToken', 'Token has expired')
+      if (!this.appPasswords.validFor(claims.did, claims.appPasswordId)) {
+        throw new HearthError('unauthenticated', 'InvalidToken', 'The app password of this session was revoked')
+      }
     }
     if (mode === 'accessFull' && claims.scope === 'com.atproto.appPass') {
       throw new HearthError('forbidden', 'InvalidToken', 'This method needs the account password or a privileged app password')

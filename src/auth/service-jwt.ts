@@ -10,8 +10,11 @@
  * - `aud` is this server's DID (what describeServer reports);
  * - `lxm` is the method being called;
  * - `iss` is a DID, and the signature verifies against its atproto key
- *   (strict: compact, low-S), resolved with a fresh lookup once if a cached
- *   key fails (the app may have rotated it);
+ *   (strict: compact, low-S), resolved with a fresh lookup if a cached key
+ *   fails (the app may have rotated it) — at most once per issuer per
+ *   KEY_REFRESH_MS, so a stream of forged tokens cannot turn into a stream
+ *   of DID-document fetches; a did:web host is compared and fetched in lower
+ *   case (hosts are case-insensitive);
  * - `jti` has not been accepted before: it is remembered until `exp`.
  *
  * Every refusal is a 401 with a name saying which check failed.
@@ -43,6 +46,8 @@ const ALGS = new Set(['ES256K', 'ES256'])
 /** How long a resolved signing key is trusted before the DID document is read again. */
 const KEY_CACHE_MS = 5 * 60_000
 const KEY_CACHE_SIZE = 1000
+/** Least time between two forced re-reads of one issuer's DID document. */
+export const KEY_REFRESH_MS = 60_000
 
 const refuse = (error: string, message: string) => new HearthError('unauthenticated', error, message)
 
@@ -58,6 +63,8 @@ export interface ServiceJwtVerifierDeps {
 export class ServiceJwtVerifier {
   private used: UsedTokenIds
   private keys = new Map<string, { key: string; at: number }>()
+  /** When each issuer's key was last re-read because a cached one failed. */
+  private forcedAt = new Map<string, number>()
   private nowSec: () => number
 
   constructor(private deps: ServiceJwtVerifierDeps) {
@@ -99,13 +106,20 @@ export class ServiceJwtVerifier {
     return claims
   }
 
-  private async signatureValid(iss: string, alg: string, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  private async signatureValid(rawIss: string, alg: string, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    const iss = canonicalDid(rawIss)
     const cached = this.keys.get(iss)
     const fresh = !cached || Date.now() - cached.at > KEY_CACHE_MS
     const key = fresh ? await this.resolveKey(iss, false) : cached.key
     if (await checkSignature(key, alg, message, signature)) return true
     if (fresh) return false
-    // The app may have rotated its key since we cached it: look once more.
+    // The app may have rotated its key since we cached it: look once more,
+    // unless this issuer's document was re-read a moment ago.
+    const last = this.forcedAt.get(iss)
+    if (last !== undefined && Date.now() - last < KEY_REFRESH_MS) return false
+    if (this.forcedAt.size >= KEY_CACHE_SIZE) this.forcedAt.delete(this.forcedAt.keys().next().value!)
+    this.forcedAt.delete(iss)
+    this.forcedAt.set(iss, Date.now())
     const current = await this.resolveKey(iss, true)
     return current !== key && (await checkSignature(current, alg, message, signature))
   }
@@ -121,6 +135,22 @@ export class ServiceJwtVerifier {
     this.keys.set(iss, { key, at: Date.now() })
     return key
   }
+}
+
+/**
+ * One spelling per DID: a did:web host is case-insensitive (`did:web:Example.COM`
+ * is `did:web:example.com`), so it is cached and fetched once, in lower case,
+ * and its document (whose id is in lower case) matches. Paths after the host
+ * and every other method stay as given.
+ */
+export function canonicalDid(did: string): string {
+  if (!did.startsWith('did:web:')) return did
+  const rest = did.slice('did:web:'.length)
+  const colon = rest.indexOf(':')
+  const host = colon === -1 ? rest : rest.slice(0, colon)
+  // Percent escapes (the port's `%3A`) keep their usual upper case.
+  const lower = host.toLowerCase().replace(/%[0-9a-f]{2}/g, (esc) => esc.toUpperCase())
+  return `did:web:${lower}${colon === -1 ? '' : rest.slice(colon)}`
 }
 
 /** The bearer token of an Authorization header, or null. */

@@ -16,6 +16,8 @@ export interface AccessClaims {
   scope: AccessScope
   /** Name of the app password the session was made with, if any. */
   appPassword: string | null
+  /** Its id (tokens from before ids existed have none). */
+  appPasswordId: string | null
   /** When the token was issued (seconds): an app password made after it is not the one it was issued for. */
   issuedAt: number
 }
@@ -24,6 +26,7 @@ export interface RefreshClaims {
   did: string
   jti: string
   appPassword: string | null
+  appPasswordId: string | null
 }
 
 const ACCESS_TYP = 'at+jwt'
@@ -42,14 +45,14 @@ export class SessionTokens {
     private refreshTtlSec: number,
   ) {}
 
-  async issue(did: string, appPassword: { name: string; privileged: boolean } | null) {
+  async issue(did: string, appPassword: { id: string; name: string; privileged: boolean } | null) {
     const scope: AccessScope = !appPassword
       ? 'com.atproto.access'
       : appPassword.privileged
         ? 'com.atproto.appPassPrivileged'
         : 'com.atproto.appPass'
     const now = Math.floor(Date.now() / 1000)
-    const accessJwt = await new SignJWT({ scope, ...(appPassword ? { app: appPassword.name } : {}) })
+    const accessJwt = await new SignJWT({ scope, ...(appPassword ? { app: appPassword.name, apid: appPassword.id } : {}) })
       .setProtectedHeader({ alg: 'HS256', typ: ACCESS_TYP })
       .setSubject(did)
       .setAudience(this.serviceDid)
@@ -58,7 +61,7 @@ export class SessionTokens {
       .sign(this.secret)
     const jti = crypto.randomBytes(24).toString('base64url')
     const expiresAt = now + this.refreshTtlSec
-    const refreshJwt = await new SignJWT({ scope: 'com.atproto.refresh', ...(appPassword ? { app: appPassword.name } : {}) })
+    const refreshJwt = await new SignJWT({ scope: 'com.atproto.refresh', ...(appPassword ? { app: appPassword.name, apid: appPassword.id } : {}) })
       .setProtectedHeader({ alg: 'HS256', typ: REFRESH_TYP })
       .setSubject(did)
       .setAudience(this.serviceDid)
@@ -67,8 +70,8 @@ export class SessionTokens {
       .setExpirationTime(expiresAt)
       .sign(this.secret)
     this.db
-      .prepare('INSERT INTO refresh_token (id, did, app_password_name, expires_at) VALUES (?, ?, ?, ?)')
-      .run(jti, did, appPassword?.name ?? null, expiresAt)
+      .prepare('INSERT INTO refresh_token (id, did, app_password_name, app_password_id, expires_at) VALUES (?, ?, ?, ?, ?)')
+      .run(jti, did, appPassword?.name ?? null, appPassword?.id ?? null, expiresAt)
     return { accessJwt, refreshJwt }
   }
 
@@ -98,6 +101,7 @@ export class SessionTokens {
       did: payload.sub!,
       scope,
       appPassword: typeof payload.app === 'string' ? payload.app : null,
+      appPasswordId: typeof payload.apid === 'string' ? payload.apid : null,
       issuedAt: payload.iat ?? 0,
     }
     if (this.verifiedAccess.size >= VERIFIED_CACHE_SIZE) this.verifiedAccess.delete(this.verifiedAccess.keys().next().value!)
@@ -112,7 +116,12 @@ export class SessionTokens {
     }
     const row = this.db.prepare('SELECT 1 FROM refresh_token WHERE id = ?').get(payload.jti)
     if (!row) throw new HearthError('unauthenticated', 'ExpiredToken', 'Refresh token has been revoked or already used')
-    return { did: payload.sub!, jti: payload.jti, appPassword: typeof payload.app === 'string' ? payload.app : null }
+    return {
+      did: payload.sub!,
+      jti: payload.jti,
+      appPassword: typeof payload.app === 'string' ? payload.app : null,
+      appPasswordId: typeof payload.apid === 'string' ? payload.apid : null,
+    }
   }
 
   /** Spends a refresh token; false when it was already spent (a race or a replay). */

@@ -20,6 +20,7 @@ import type { ControlRoute } from './control-route.js'
 import { accountRoutes } from './routes/accounts.js'
 import { inviteRoutes } from './routes/invites.js'
 import { ingestRoutes } from './routes/ingest.js'
+import { scopeRoutes } from './routes/scopes.js'
 import { operationRoutes, type OperationHooks } from './routes/operations.js'
 
 export type ControlHooks = OperationHooks
@@ -28,7 +29,7 @@ const DEFAULT_BODY_BYTES = 64 * 1024
 
 /** Every control route, in the order `GET /` lists them. */
 export function controlRoutes(hooks: ControlHooks = {}): ControlRoute[] {
-  return [...accountRoutes, ...inviteRoutes, ...ingestRoutes, ...operationRoutes(hooks)]
+  return [...accountRoutes, ...inviteRoutes, ...ingestRoutes, ...scopeRoutes, ...operationRoutes(hooks)]
 }
 
 export function buildControlApp(ctx: AppContext, hooks: ControlHooks = {}): Hono {

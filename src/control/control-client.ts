@@ -24,15 +24,15 @@ export class ControlClient {
   constructor(readonly socketPath: string) {}
 
   /** Sends a request; resolves to the raw response (status and body stream). */
-  request(method: string, path: string, body?: unknown): Promise<http.IncomingMessage> {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
+  request(method: string, path: string, body?: unknown, rawType?: string): Promise<http.IncomingMessage> {
+    const payload = body === undefined ? undefined : rawType ? Buffer.from(body as Uint8Array) : Buffer.from(JSON.stringify(body))
     return new Promise((resolve, reject) => {
       const req = http.request(
         {
           socketPath: this.socketPath,
           method,
           path,
-          headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
+          headers: payload ? { 'content-type': rawType ?? 'application/json', 'content-length': payload.length } : {},
         },
         resolve,
       )
@@ -47,9 +47,17 @@ export class ControlClient {
     })
   }
 
+  /** POSTs raw bytes (a file) and parses the JSON answer; a non-2xx answer throws ControlError. */
+  async upload<T = any>(path: string, bytes: Uint8Array, contentType: string): Promise<T> {
+    return this.parse<T>(await this.request('POST', path, bytes, contentType))
+  }
+
   /** Sends a request and parses the JSON answer; a non-2xx answer throws ControlError. */
   async json<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.request(method, path, body)
+    return this.parse<T>(await this.request(method, path, body))
+  }
+
+  private async parse<T>(res: http.IncomingMessage): Promise<T> {
     const text = await readAll(res)
     let parsed: any
     try {

@@ -27,7 +27,7 @@ export function accountNamed(ctx: AppContext, identifier: string | undefined): A
   if (!identifier) throw invalidRequest('Name an account by DID, handle or email')
   // Hono has already decoded route parameters: decoding again breaks on a '%'.
   const account = ctx.accounts.lookup(identifier)
-  if (!account) throw new AccountNotFound(`No account ${identifier}`)
+  if (!account) throw new AccountNotFound(`No account ${identifier}`, 'not-found')
   return account
 }
 

@@ -21,6 +21,9 @@ export function openDatabase(file: string, opts: { synchronous?: 'NORMAL' | 'FUL
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
   db.pragma('cache_size = -32000')
+  // Deleted rows are overwritten with zeros, not only unlinked: erased scope
+  // data must survive nowhere in the file (src/scope/scope-eraser.ts).
+  db.pragma('secure_delete = ON')
   runMigrations(db, opts.migrationsDir)
   // Tests only: a database that cannot grow past this many pages, to see a full disk.
   if (opts.maxPageCount) db.pragma(`max_page_count = ${Math.floor(opts.maxPageCount)}`)

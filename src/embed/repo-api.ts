@@ -88,7 +88,7 @@ export function createRepoApi(ctx: AppContext): RepoApi {
   const actingAs = (did: string): Credentials => {
     const account = ctx.accounts.get(did)
     if (!account || account.status === 'deleted') throw new RepoNotFound(`Could not find repo: ${did}`)
-    return { kind: 'access', did, account, claims: { did, scope: 'com.atproto.access', appPassword: null, issuedAt: Math.floor(Date.now() / 1000) } }
+    return { kind: 'access', did, account, claims: { did, scope: 'com.atproto.access', appPassword: null, appPasswordId: null, issuedAt: Math.floor(Date.now() / 1000) } }
   }
 
   /** What the router does before a handler: validate the input against the lexicon. */

@@ -36,6 +36,9 @@ export type ErrorKind =
   /** This server does not offer it. */
   | 'not-implemented'
 
+/** Longest message an edge sends back (in-process callers get the whole one). */
+export const MAX_ERROR_MESSAGE = 300
+
 export class HearthError extends Error {
   constructor(
     readonly kind: ErrorKind,
@@ -47,11 +50,20 @@ export class HearthError extends Error {
     this.name = error
   }
 
-  /** The standard `{ error, message }` shape. */
+  /** The standard shape, with a message that may quote the caller's input cut to MAX_ERROR_MESSAGE characters. */
   toJSON(): { error: string; message: string } {
-    return { error: this.error, message: this.message }
+    const m = this.message
+    return { error: this.error, message: m.length <= MAX_ERROR_MESSAGE ? m : `${m.slice(0, MAX_ERROR_MESSAGE - 1)}…` }
   }
 }
+
+/**
+ * AT Protocol answers a request naming a repository, record, account or blob
+ * that is not there with 400 (the reference PDS's InvalidRequestError), so
+ * these "not found" errors are of kind 'invalid' by default; Hearth's own
+ * methods and the control socket say 'not-found' (404) where they always did.
+ */
+export type NotFoundKind = 'invalid' | 'not-found'
 
 // Typed errors for the names a host's code is most likely to catch. Each is a
 // HearthError; `instanceof` works on them whichever layer threw.
@@ -79,29 +91,29 @@ export class InvalidSwap extends HearthError {
 
 /** No such repository (an unknown or deleted account). */
 export class RepoNotFound extends HearthError {
-  constructor(message: string) {
-    super('not-found', 'RepoNotFound', message)
+  constructor(message: string, kind: NotFoundKind = 'invalid') {
+    super(kind, 'RepoNotFound', message)
   }
 }
 
 /** No record at that path. */
 export class RecordNotFound extends HearthError {
-  constructor(message: string) {
-    super('not-found', 'RecordNotFound', message)
+  constructor(message: string, kind: NotFoundKind = 'invalid') {
+    super(kind, 'RecordNotFound', message)
   }
 }
 
 /** No such account on this server. */
 export class AccountNotFound extends HearthError {
-  constructor(message: string) {
-    super('not-found', 'AccountNotFound', message)
+  constructor(message: string, kind: NotFoundKind = 'invalid') {
+    super(kind, 'AccountNotFound', message)
   }
 }
 
 /** A record names a blob this account never uploaded. */
 export class BlobNotFound extends HearthError {
-  constructor(message: string) {
-    super('not-found', 'BlobNotFound', message)
+  constructor(message: string, kind: NotFoundKind = 'invalid') {
+    super(kind, 'BlobNotFound', message)
   }
 }
 

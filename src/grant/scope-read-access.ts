@@ -11,13 +11,14 @@
  *
  * @example
  * const reader = await authorizeScopeRead(ctx, c.req.header('authorization'), NSID, params.repo, scope)
- * noteScopeRead(ctx, reader, { repo, scope, method: NSID, detail: rkey })
+ * noteScopeRead(ctx, reader, { scope, method: NSID, detail: rkey }) // reader.ownerDid: the repo as a DID
  */
 import type { AppContext } from '../context.js'
 import { bearerToken, isServiceJwt } from '../auth/service-jwt.js'
 import { HearthError } from '../errors/hearth-error.js'
 
-export type ScopeReader = { kind: 'app'; appDid: string; grantId: string } | { kind: 'owner'; did: string }
+/** Who reads, and whose scope (`ownerDid`: the `repo` parameter, a handle or a DID, resolved). */
+export type ScopeReader = ({ kind: 'app'; appDid: string; grantId: string } | { kind: 'owner'; did: string }) & { ownerDid: string }
 
 export function scopeAccessDenied(repo: string, scope: string): HearthError {
   return new HearthError('forbidden', 'ScopeAccessDenied', `No active grant lets the caller read scope ${scope} of ${repo}`)
@@ -32,20 +33,21 @@ export async function authorizeScopeRead(
 ): Promise<ScopeReader> {
   const token = bearerToken(authorization)
   if (authorization && !token) throw new HearthError('unauthenticated', 'InvalidToken', 'Authorization must be "Bearer <token>"')
+  // A handle is looked up here; an unknown one is denied like any scope without a grant.
+  const owner = repo.startsWith('did:') ? ctx.accounts.get(repo) : ctx.accounts.getByHandle(repo.toLowerCase())
   if (token && !isServiceJwt(token)) {
     const auth = await ctx.requestAuth.verify('access', authorization)
-    if (auth?.did !== repo) throw scopeAccessDenied(repo, scope)
-    return { kind: 'owner', did: repo }
+    if (!owner || auth?.did !== owner.did) throw scopeAccessDenied(repo, scope)
+    return { kind: 'owner', did: owner.did, ownerDid: owner.did }
   }
   const { iss } = await ctx.scopes.serviceJwt.verify(token, lxm)
-  const owner = ctx.accounts.get(repo)
-  const grantId = owner?.status === 'active' ? ctx.scopes.grants.activeGrantFor(iss, repo, scope) : null
-  if (!grantId) throw scopeAccessDenied(repo, scope)
-  return { kind: 'app', appDid: iss, grantId }
+  const grantId = owner?.status === 'active' ? ctx.scopes.grants.activeGrantFor(iss, owner.did, scope) : null
+  if (!owner || !grantId) throw scopeAccessDenied(repo, scope)
+  return { kind: 'app', appDid: iss, grantId, ownerDid: owner.did }
 }
 
 /** Writes an app's read into its grant's read log (the owner's own reads are not logged). */
-export function noteScopeRead(ctx: AppContext, reader: ScopeReader, read: { repo: string; scope: string; method: string; detail?: string }): void {
+export function noteScopeRead(ctx: AppContext, reader: ScopeReader, read: { scope: string; method: string; detail?: string }): void {
   if (reader.kind !== 'app') return
-  ctx.scopes.readLog.record({ grantId: reader.grantId, appDid: reader.appDid, ownerDid: read.repo, scope: read.scope, method: read.method, detail: read.detail })
+  ctx.scopes.readLog.record({ grantId: reader.grantId, appDid: reader.appDid, ownerDid: reader.ownerDid, scope: read.scope, method: read.method, detail: read.detail })
 }

@@ -10,13 +10,14 @@
  * @example
  * await new AccountRemoval(ctx).remove(did)
  */
+import { scopeBlobNamespace } from '../scope/scope-blobs.js'
 import type { Db } from '../db/open-database.js'
 import type { EventLog } from '../sequencer/event-log.js'
 import type { BlobStore } from '../blob/blob-store.js'
 import type { RepoLock } from '../repo/repo-lock.js'
 
 /** Tables of repository data, each keyed by `did` with no foreign key to the account. */
-const REPO_TABLES = ['repo_block', 'repo_root', 'record', 'record_blob', 'blob', 'repo_seq'] as const
+const REPO_TABLES = ['repo_block', 'repo_root', 'record', 'record_blob', 'blob', 'repo_seq', 'scope_record', 'scope_blob', 'scope_record_blob'] as const
 
 export class AccountRemoval {
   constructor(private deps: { db: Db; eventLog: EventLog; blobStore: BlobStore; repoLock: RepoLock; committer: { forget(did: string): void }; accounts: { forget(did: string): void }; vault: { forget(did: string): void }; scopes: { grants: { version: number } } }) {}
@@ -38,5 +39,6 @@ export class AccountRemoval {
       scopes.grants.version++
     })
     blobStore.deleteAccount(did)
+    blobStore.deleteAccount(scopeBlobNamespace(did))
   }
 }

@@ -12,7 +12,7 @@ import { TID } from '@atproto/common'
 import type { Keypair } from '@atproto/crypto'
 import { parseCid, type Cid } from '@atproto/lex-data'
 import { BlobNotFound, InvalidRequest, InvalidSwap, RepoNotFound, invalidRequest } from '../errors/hearth-error.js'
-import type { EventLog, CommitOp } from '../sequencer/event-log.js'
+import type { EventLog, CommitOp, StoredEvent } from '../sequencer/event-log.js'
 import type { BlobIndex } from '../blob/blob-index.js'
 import { encodeCar } from './car-writer.js'
 import type { PreparedWrite } from './prepare-writes.js'
@@ -97,9 +97,26 @@ export class RepoCommitter {
           },
           scope,
         )
+        // Relays also expect a #sync naming the new repo's head (the reference PDS sends one since 0.4.106).
+        if (scope === '') this.appendHeadSync(did)
       })
       return commit
     })
+  }
+
+  /**
+   * Appends a #sync carrying the public repo's current signed commit (a CAR
+   * of that one block), so a relay can take the head as it is: on account
+   * creation and re-activation. Call inside the transaction that caused it.
+   */
+  appendHeadSync(did: string): void {
+    const { tables, eventLog } = this.deps
+    const head = tables.getRoot.get(did, '')
+    if (!head) return
+    const cid = parseCid(head.cid)
+    const block = tables.getBlock.get(did, '', cidStringToBytes(head.cid))
+    if (!block) return
+    eventLog.appendSync(did, encodeCar(cid, [[cid, new Uint8Array(block.content)]]), head.rev)
   }
 
   /**
@@ -125,11 +142,18 @@ export class RepoCommitter {
     })
   }
 
-  async applyWrites(did: string, writes: PreparedWrite[], opts: { swapCommit?: string; scope?: string } = {}): Promise<CommitResult> {
+  /**
+   * `alsoInTransaction` runs last in the commit's transaction, with its
+   * event (scope records' side tables and erasure need to land with it).
+   */
+  async applyWrites(
+    did: string,
+    writes: PreparedWrite[],
+    opts: { swapCommit?: string; scope?: string; alsoInTransaction?: (event: StoredEvent, commit: { cid: string; rev: string }) => void } = {},
+  ): Promise<CommitResult> {
     const scope = opts.scope ?? ''
     const { tables, records, blobs, eventLog, lock } = this.deps
     if (writes.length === 0) throw invalidRequest('No writes given')
-    assertDistinctPaths(writes)
     return lock.run(lockKey(did, scope), async () => {
       const storage = new SqlRepoStorage(tables, did, scope)
       const root = await storage.getRoot()
@@ -137,20 +161,30 @@ export class RepoCommitter {
       if (opts.swapCommit !== undefined && root.toString() !== opts.swapCommit) {
         throw new InvalidSwap(`Commit was at ${root.toString()}`)
       }
-      const eventOps: CommitOp[] = []
+      // Each path's state as the writes so far leave it: a later write to the same path sees an earlier one.
+      const before = new Map<string, Cid | null>()
+      const after = new Map<string, Cid | null>()
+      const order: string[] = []
       for (const w of writes) {
-        const current = records.get(did, scope, w.collection, w.rkey)
         const path = `${w.collection}/${w.rkey}`
-        checkSwap(w, current?.cid ?? null, path)
+        if (!after.has(path)) {
+          const stored = records.get(did, scope, w.collection, w.rkey)
+          const cid = stored ? parseCid(stored.cid) : null
+          before.set(path, cid)
+          after.set(path, cid)
+          order.push(path)
+        }
+        const current = after.get(path) ?? null
+        checkSwap(w, current?.toString() ?? null, path)
         if (w.action === 'create') {
           if (current) throw new InvalidRequest(`Record already exists at ${path}`)
-          eventOps.push({ action: 'create', path, cid: w.cid })
+          after.set(path, w.cid)
         } else if (w.action === 'update') {
           if (!current) throw new InvalidRequest(`No record at ${path} to update`)
-          eventOps.push({ action: 'update', path, cid: w.cid, prev: parseCid(current.cid) })
+          after.set(path, w.cid)
         } else {
           if (!current) throw new InvalidRequest(`No record at ${path} to delete`)
-          eventOps.push({ action: 'delete', path, cid: null, prev: parseCid(current.cid) })
+          after.set(path, null)
         }
         if (w.action !== 'delete') {
           for (const b of w.blobs) {
@@ -163,6 +197,7 @@ export class RepoCommitter {
         }
       }
 
+      const eventOps = netOps(order, before, after)
       const key = lockKey(did, scope)
       const head = await this.head(storage, key, did, root)
       const keypair = await this.deps.keypair(did)
@@ -181,7 +216,7 @@ export class RepoCommitter {
           }
         }
         tables.applyCommit(did, scope, commit)
-        eventLog.appendCommit(
+        const event = eventLog.appendCommit(
           {
             repo: did,
             commit: commit.cid,
@@ -194,6 +229,7 @@ export class RepoCommitter {
           },
           scope,
         )
+        opts.alsoInTransaction?.(event, { cid: commit.cid.toString(), rev: commit.rev })
       })
       this.remember(key, next)
 
@@ -226,11 +262,21 @@ function checkSwap(w: PreparedWrite, currentCid: string | null, path: string): v
   if (!ok) throw new InvalidSwap(`Record at ${path} is ${currentCid ?? 'absent'}`)
 }
 
-function assertDistinctPaths(writes: PreparedWrite[]): void {
-  const seen = new Set<string>()
-  for (const w of writes) {
-    const p = `${w.collection}/${w.rkey}`
-    if (seen.has(p)) throw invalidRequest(`More than one write to ${p} in one commit`)
-    seen.add(p)
+/**
+ * The ops a #commit announces: one per path, from its state before the
+ * commit to its state after. Several writes to one path in one call apply in
+ * order (a create then a delete, say, as the reference PDS allows), but
+ * relays check each op against the trees before and after the commit, so
+ * they see the net change; a path that ends as it began has no op.
+ */
+function netOps(order: string[], before: Map<string, Cid | null>, after: Map<string, Cid | null>): CommitOp[] {
+  const ops: CommitOp[] = []
+  for (const path of order) {
+    const was = before.get(path) ?? null
+    const now = after.get(path) ?? null
+    if (was === null && now !== null) ops.push({ action: 'create', path, cid: now })
+    else if (was !== null && now === null) ops.push({ action: 'delete', path, cid: null, prev: was })
+    else if (was !== null && now !== null && !was.equals(now)) ops.push({ action: 'update', path, cid: now, prev: was })
   }
+  return ops
 }

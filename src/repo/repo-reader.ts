@@ -148,6 +148,9 @@ export class RepoReader {
   }
 }
 
+/** A scope record block as data-model JSON. */
+export const scopeRecordJson = (content: Uint8Array): unknown => recordJson(content)
+
 /** A record block as data-model JSON. */
 function recordJson(content: Uint8Array): unknown {
   return lexToJson(cborToLexRecord(content) as never)

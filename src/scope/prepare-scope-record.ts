@@ -1,7 +1,7 @@
 /**
  * Turns one ingested JSON object into a write of a scope repository:
  * `{ $type: 'dev.hearth.scope.record', scope, collectedAt, data }` under a
- * TID record key, checked against the AT Protocol data model and the
+ * TID record key (or the key the connector gave), checked against the AT Protocol data model and the
  * record's lexicon, then encoded and hashed with the same functions as public
  * records, so the commit path (RepoCommitter) is shared. The scope name
  * stands where a collection would (MST key `<scope>/<rkey>`), which is why
@@ -16,10 +16,15 @@ import { encode as cborEncode } from '@atproto/lex-cbor'
 import { TID } from '@atproto/common'
 import { InvalidRecord } from '../errors/hearth-error.js'
 import { DataModelError, jsonToLexValue, lexToStorable } from '../repo/data-model.js'
-import { cidForBytes, findBlobs, type PreparedRecordWrite } from '../repo/prepare-writes.js'
+import { cidForBytes, findBlobs, type BlobUse, type PreparedRecordWrite } from '../repo/prepare-writes.js'
 import { ensureValidScopeName } from './scope-name.js'
 
 export const SCOPE_RECORD_TYPE = 'dev.hearth.scope.record'
+
+/** A scope record's write; its files are checked against the scope's own (scope_blob), not the public blobs. */
+export interface ScopeRecordWrite extends PreparedRecordWrite {
+  scopeBlobs: BlobUse[]
+}
 
 export function prepareScopeRecord(
   scope: string,
@@ -27,7 +32,8 @@ export function prepareScopeRecord(
   collectedAt: string,
   lexicons: Lexicons,
   rkey: string = TID.nextStr(),
-): PreparedRecordWrite {
+  action: 'create' | 'update' = 'create',
+): ScopeRecordWrite {
   ensureValidScopeName(scope)
   if (!data || typeof data !== 'object' || Array.isArray(data)) {
     throw new InvalidRecord('data must be a JSON object')
@@ -45,8 +51,6 @@ export function prepareScopeRecord(
   } catch (err) {
     throw new InvalidRecord((err as Error).message)
   }
-  // Blobs are served publicly (com.atproto.sync.getBlob): a private record must not pin one.
-  if (findBlobs(lex).length > 0) throw new InvalidRecord('Scope records cannot reference blobs')
   const record = lexToStorable(lex)
   let bytes: Uint8Array
   try {
@@ -54,5 +58,6 @@ export function prepareScopeRecord(
   } catch (err) {
     throw new InvalidRecord((err as Error).message)
   }
-  return { action: 'create', collection: scope, rkey, record, bytes, cid: cidForBytes(bytes), validationStatus: 'valid', blobs: [] }
+  // `blobs` stays empty: the committer checks those against the public blob table.
+  return { action, collection: scope, rkey, record, bytes, cid: cidForBytes(bytes), validationStatus: 'valid', blobs: [], scopeBlobs: findBlobs(lex) }
 }

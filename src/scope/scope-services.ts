@@ -1,6 +1,6 @@
 /**
  * Everything scopes and grants need, built once (by createContext) over the
- * server's database: ingest, the scope catalog, grants and their in-memory
+ * server's database: ingest, erasure, files, the scope catalog, grants and their in-memory
  * index for the scoped firehose, access requests, the read log, and the
  * inter-service JWT verifier apps authenticate with.
  */
@@ -18,10 +18,24 @@ import { AccessRequests } from '../grant/access-requests.js'
 import { ReadLog } from '../grant/read-log.js'
 import { ScopeIngest } from './scope-ingest.js'
 import { ScopeCatalog } from './scope-catalog.js'
+import { ScopeRecords } from './scope-records.js'
+import { ScopeBlobs } from './scope-blobs.js'
+import { ScopeDeletions } from './scope-deletions.js'
+import { ScopeEraser } from './scope-eraser.js'
+import type { RecordIndex } from '../repo/record-index.js'
+import type { RepoLock } from '../repo/repo-lock.js'
+import type { BlobStore } from '../blob/blob-store.js'
 
 export interface ScopeServices {
   ingest: ScopeIngest
   catalog: ScopeCatalog
+  /** When each scope record was collected: newest-first pages, "before a date". */
+  records: ScopeRecords
+  /** Files kept in scopes (never public blobs). */
+  blobs: ScopeBlobs
+  /** Deleting records, scopes, everything before a date — erasing the bytes. */
+  eraser: ScopeEraser
+  deletions: ScopeDeletions
   grants: GrantStore
   /** Active grants per app in memory, for checks on every scoped-firehose event. */
   grantIndex: GrantIndex
@@ -40,13 +54,23 @@ export interface ScopeServiceDeps {
   tables: BlockTables
   lexicons: Lexicons
   idResolver: IdResolver
+  records: RecordIndex
+  blobStore: BlobStore
+  lock: RepoLock
 }
 
 export function createScopeServices(deps: ScopeServiceDeps): ScopeServices {
   const grants = new GrantStore(deps.db)
+  const scopeRecords = new ScopeRecords(deps.db)
+  const scopeBlobs = new ScopeBlobs(deps.db, deps.blobStore)
+  const deletions = new ScopeDeletions(deps.db)
   return {
-    ingest: new ScopeIngest(deps),
+    ingest: new ScopeIngest({ ...deps, scopeRecords, scopeBlobs }),
     catalog: new ScopeCatalog(deps.db),
+    records: scopeRecords,
+    blobs: scopeBlobs,
+    eraser: new ScopeEraser({ ...deps, scopeRecords, scopeBlobs, deletions, grants }),
+    deletions,
     grants,
     grantIndex: new GrantIndex(grants),
     requests: new AccessRequests(deps.db, grants),

@@ -6,7 +6,9 @@
  * events of the scopes it holds grants for, from every account that granted
  * them, and nothing else: no public events, no #identity/#account. The grant
  * is checked as each event is sent (GrantIndex), so a revoke stops events at
- * once, and a grant made while the socket is open starts them.
+ * once, and a grant made while the socket is open starts them. Deletes are
+ * ordinary delete ops; a deleted scope's last event reaches the apps that
+ * held a grant for it (src/scope/scope-deletions.ts).
  *
  * The first event a connection carries from each grant and scope goes into
  * that grant's read log.
@@ -24,7 +26,7 @@ export const SCOPE_SUBSCRIBE_NSID = 'dev.hearth.scope.subscribe'
 export const SCOPE_SUBSCRIBE_PATH = `/xrpc/${SCOPE_SUBSCRIBE_NSID}`
 
 export function scopeStreamRoute(ctx: AppContext): StreamRoute {
-  const { serviceJwt, grantIndex, readLog } = ctx.scopes
+  const { serviceJwt, grantIndex, readLog, deletions } = ctx.scopes
   return {
     path: SCOPE_SUBSCRIBE_PATH,
     async subscribeOptions(req: IncomingMessage, params: URLSearchParams) {
@@ -37,7 +39,8 @@ export function scopeStreamRoute(ctx: AppContext): StreamRoute {
         // As on the grant-gated reads: a deactivated or taken-down owner's data goes to no one.
         if (ctx.accounts.get(e.did)?.status !== 'active') return false
         const grantId = grantIndex.grantFor(app, e.did, e.scope)
-        if (!grantId) return false
+        // A deleted scope's grant entries are gone; its last event (the delete ops) still goes to the apps that held them.
+        if (!grantId) return deletions.noticeFor(app, e.seq)
         const key = `${grantId} ${e.scope}`
         if (!logged.has(key)) {
           logged.add(key)
@@ -46,7 +49,10 @@ export function scopeStreamRoute(ctx: AppContext): StreamRoute {
         return true
       }
       return {
-        scopes: () => grantIndex.scopeNames(app),
+        scopes: () => {
+          const deleted = deletions.scopesNoticed(app)
+          return deleted.length ? [...new Set([...grantIndex.scopeNames(app), ...deleted])] : grantIndex.scopeNames(app)
+        },
         accepts,
         // One ingest batch is one frame: let a whole batch through before calling the reader slow.
         maxBufferBytes: ctx.config.firehoseMaxBufferBytes + ctx.config.maxIngestBytes,

@@ -81,7 +81,8 @@ export class EventLog {
       since: body.since,
       blocks: body.blocks,
       ops: body.ops.map((op) => ({ action: op.action, path: op.path, cid: op.cid, ...(op.prev ? { prev: op.prev } : {}) })),
-      blobs: body.blobs,
+      // Deprecated and to be empty, says the lexicon: consumers find blobs in the records.
+      blobs: [],
       ...(body.prevData ? { prevData: body.prevData } : {}),
       time,
     }))

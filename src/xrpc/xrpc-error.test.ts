@@ -10,8 +10,9 @@ describe('neutral errors at the edges', () => {
       [new HearthError('unauthenticated', 'InvalidToken', 'x'), 401, 401],
       [new HearthError('forbidden', 'Forbidden', 'x'), 403, 403],
       [new HearthError('not-found', 'RequestNotFound', 'x'), 404, 404],
-      // AT Protocol answers these "not found" names with 400; the CLI's socket says 404.
-      [new RepoNotFound('x'), 400, 404],
+      // AT Protocol answers these "not found" names with 400; Hearth's own methods and the socket say 404.
+      [new RepoNotFound('x'), 400, 400],
+      [new RepoNotFound('x', 'not-found'), 404, 404],
       [new HearthError('conflict', 'RequestNotPending', 'x'), 409, 409],
       [new HearthError('upstream-failed', 'UpstreamFailure', 'x'), 502, 502],
       [new HearthError('unavailable', 'SignInBusy', 'x'), 503, 503],

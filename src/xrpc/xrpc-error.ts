@@ -39,12 +39,6 @@ const STATUS_OF_KIND: Record<ErrorKind, number> = {
   'not-implemented': 501,
 }
 
-/**
- * Names the reference PDS answers with 400 (its InvalidRequestError) even
- * though they say "not found"; clients written against it expect that.
- */
-const BAD_REQUEST_NAMES = new Set(['RepoNotFound', 'RecordNotFound', 'BlobNotFound', 'AccountNotFound'])
-
 export class XrpcError extends HearthError {
   constructor(
     readonly status: number,
@@ -59,7 +53,6 @@ export class XrpcError extends HearthError {
 /** The HTTP status an XRPC client gets for this error. */
 export function xrpcStatus(err: HearthError): number {
   if (err instanceof XrpcError) return err.status
-  if (err.kind === 'not-found' && BAD_REQUEST_NAMES.has(err.error)) return 400
   return STATUS_OF_KIND[err.kind]
 }
 

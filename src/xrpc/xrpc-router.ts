@@ -15,6 +15,7 @@ import type { AuthMode, Credentials } from '../auth/request-auth.js'
 import type { AppContext } from '../context.js'
 import { HearthError, XrpcError, xrpcErrorHeaders, xrpcStatus } from './xrpc-error.js'
 import { readBodyOnce } from './request-body.js'
+import { serverFault } from './server-faults.js'
 
 export { readLimited } from './request-body.js'
 
@@ -97,6 +98,11 @@ export function xrpcErrorResponse(c: Context, err: unknown, ctx: AppContext): Re
   if (err instanceof HearthError) {
     return c.json(err.toJSON(), xrpcStatus(err) as never, xrpcErrorHeaders(err))
   }
+  const fault = serverFault(err)
+  if (fault) {
+    ctx.logger.error({ err, path: c.req.path }, 'storage full: a request was refused')
+    return c.json(fault.toJSON(), fault.status as never)
+  }
   ctx.logger.error({ err, path: c.req.path }, 'unhandled error in XRPC method')
   return c.json({ error: 'InternalServerError', message: 'Internal Server Error' }, 500)
 }
@@ -151,6 +157,10 @@ async function readJsonInput(c: Context, nsid: string, def: LexXrpcProcedure | L
     body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw))
   } catch {
     throw new XrpcError(400, 'InvalidRequest', 'Request body is not valid JSON')
+  }
+  // An object schema takes an object: the lexicon validator lets an array through.
+  if (expects.schema?.type === 'object' && (body === null || typeof body !== 'object' || Array.isArray(body))) {
+    throw new XrpcError(400, 'InvalidRequest', `${nsid} takes a JSON object as input`)
   }
   try {
     return ctx.lexicons.assertValidXrpcInput(nsid, body)

@@ -90,7 +90,7 @@ describe('control routes on the public port', () => {
     let probes = 0
     const leaks: string[] = []
     for (const route of routes) {
-      const path = route.path.replace(':account', encodeURIComponent(did)).replace(':code', 'some-code')
+      const path = route.path.replace(':account', encodeURIComponent(did)).replace(':code', 'some-code').replace(':scope', 'probe.scope').replace(':key', 'probe-key')
       const methods = [...new Set([route.method, 'GET', 'POST', 'PUT', 'DELETE', 'PATCH'])]
       for (const method of methods) {
         for (const probe of disguises(path)) {
@@ -115,7 +115,7 @@ describe('control routes on the public port', () => {
     // Nothing changed through all those POSTs and DELETEs.
     expect(server.pds.ctx.accounts.get(did)?.status).toBe('active')
     expect(server.pds.ctx.invites.list()).toHaveLength(0)
-  })
+  }, 240_000) // ~20 routes × 6 methods × 20 disguises × 6 header sets, one request at a time
 
   it('/metrics is not public unless HEARTH_METRICS_PUBLIC=true', async () => {
     const res = await fetch(`${server.url}/metrics`)

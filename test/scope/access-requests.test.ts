@@ -155,7 +155,7 @@ describe('the approval form', () => {
 describe('deleting an account', () => {
   it('takes its scope repos, grants, requests and read log with it', async () => {
     const dora = await server.createAccount('dora')
-    await server.pds.ctx.scopes.ingest.ingest(dora.did, 'g.one', [{ a: 1 }])
+    await server.pds.ctx.scopes.ingest.ingest(dora.did, 'g.one', [{ data: { a: 1 } }])
     const { grant } = requests().approve(ask(['g.one'], dora.did).id, dora.did, ['g.one'])
     const read = await app.call(server.url, 'dev.hearth.scope.listRecords', { params: { repo: dora.did, scope: 'g.one' } })
     expect(read.status).toBe(200)

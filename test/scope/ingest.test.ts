@@ -139,12 +139,17 @@ describe('dev.hearth.scope.ingest', () => {
       expect(res.status, rawBody).toBe(400)
       expect(typeof res.json.message).toBe('string')
     }
-    // Not the AT Protocol data model: a float, a bad $link, a blob (blobs are public: a scope may not pin one).
-    for (const data of [{ score: 1.5 }, { link: { $link: 'nope' } }, { img: { $type: 'blob', ref: { $link: 'bafkreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm' }, mimeType: 'image/png', size: 3 } }]) {
+    // Not the AT Protocol data model: a float, a bad $link.
+    for (const data of [{ score: 1.5 }, { link: { $link: 'nope' } }]) {
       const res = await ownerCall(server.url, bob, 'dev.hearth.scope.ingest', { body: { scope: 'x.y', data } })
       expect(res.status, JSON.stringify(data)).toBe(400)
       expect(res.json.error).toBe('InvalidRecord')
     }
+    // A blob that is not a file of this scope (test/scope/scope-files.test.ts covers files of other scopes and accounts).
+    const img = { $type: 'blob', ref: { $link: 'bafkreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm' }, mimeType: 'image/png', size: 3 }
+    const blobRes = await ownerCall(server.url, bob, 'dev.hearth.scope.ingest', { body: { scope: 'x.y', data: { img } } })
+    expect(blobRes.status).toBe(400)
+    expect(blobRes.json.error).toBe('BlobNotFound')
     expect(snapshot(bob.did)).toEqual(before)
     expect(before.scopes).toEqual([])
   })

@@ -5,6 +5,8 @@
 import type { FC } from 'hono/jsx'
 import type { SignedIn } from '../../src/auth/web-session.js'
 import { Layout } from '../layout.js'
+import type { ScopeDeletion } from '../../src/scope/scope-deletions.js'
+import { ScopeDeletionsSection } from './scope-deletions-section.js'
 
 export interface ScopeRow {
   scope: string
@@ -18,9 +20,10 @@ export interface ScopesPageProps {
   me: SignedIn
   csrf: string
   scopes: ScopeRow[]
+  deletions?: ScopeDeletion[]
 }
 
-export const ScopesPage: FC<ScopesPageProps> = ({ me, csrf, scopes }) => (
+export const ScopesPage: FC<ScopesPageProps> = ({ me, csrf, scopes, deletions = [] }) => (
   <Layout title="Your scopes" me={me} csrf={csrf}>
     <h1>Your scopes</h1>
     <p class="muted">
@@ -66,5 +69,6 @@ export const ScopesPage: FC<ScopesPageProps> = ({ me, csrf, scopes }) => (
         </table>
       )}
     </section>
+    <ScopeDeletionsSection deletions={deletions} />
   </Layout>
 )

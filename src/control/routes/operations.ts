@@ -43,7 +43,7 @@ export function operationRoutes(hooks: OperationHooks): ControlRoute[] {
       handler(c, ctx) {
         const account = accountNamed(ctx, c.req.param('account'))
         const car = ctx.repoReader.exportCar(account.did)
-        if (!car) throw new RepoNotFound(`No repository for ${account.did}`)
+        if (!car) throw new RepoNotFound(`No repository for ${account.did}`, 'not-found')
         return new Response(car, {
           headers: { 'content-type': 'application/vnd.ipld.car', 'x-hearth-did': account.did },
         })

@@ -10,7 +10,9 @@ export default xrpcMethod<unknown, ComAtprotoServerCreateAppPassword.InputSchema
     const name = input.name.trim()
     if (!name || name.length > 64) throw invalidRequest('App password name must be 1 to 64 characters')
     try {
-      return await ctx.appPasswords.create(auth!.did, name, input.privileged ?? false)
+      // The id stays inside Hearth: the lexicon's answer has no such field.
+      const { id: _id, ...created } = await ctx.appPasswords.create(auth!.did, name, input.privileged ?? false)
+      return created
     } catch (err) {
       if (err instanceof DuplicateAppPasswordError) throw invalidRequest(err.message, 'DuplicateName')
       throw err

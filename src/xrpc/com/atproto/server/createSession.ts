@@ -19,7 +19,7 @@ export default xrpcMethod<unknown, ComAtprotoServerCreateSession.InputSchema>({
       throw refuse()
     }
     if (account.status === 'takendown') throw new XrpcError(401, 'AccountTakedown', 'Account has been taken down')
-    let appPassword: { name: string; privileged: boolean } | null = null
+    let appPassword: { id: string; name: string; privileged: boolean } | null = null
     const mainOk = account.passwordHash ? await verifyPassword(input.password, account.passwordHash) : false
     if (!mainOk) {
       appPassword = await ctx.appPasswords.match(account.did, input.password)

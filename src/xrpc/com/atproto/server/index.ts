@@ -9,6 +9,7 @@ import listAppPasswords from './listAppPasswords.js'
 import revokeAppPassword from './revokeAppPassword.js'
 import activateAccount from './activateAccount.js'
 import deactivateAccount from './deactivateAccount.js'
+import getAccountInviteCodes from './getAccountInviteCodes.js'
 
 export const serverMethods = [
   createAccount,
@@ -22,4 +23,5 @@ export const serverMethods = [
   revokeAppPassword,
   activateAccount,
   deactivateAccount,
+  getAccountInviteCodes,
 ]

@@ -9,14 +9,16 @@ export default xrpcMethod({
   async handler({ auth, ctx }) {
     if (auth?.kind !== 'refresh') throw new XrpcError(401, 'InvalidToken', 'A refresh token is required')
     const { claims, account } = auth
-    if (claims.appPassword && !ctx.appPasswords.exists(account.did, claims.appPassword)) {
-      throw new XrpcError(401, 'ExpiredToken', 'The app password of this session was revoked')
-    }
+    // By id; a refresh token from before ids existed by name (revoking deletes the
+    // password's refresh tokens with it, so a live one names the live password).
+    const appPassword = claims.appPasswordId
+      ? ctx.appPasswords.byId(account.did, claims.appPasswordId)
+      : claims.appPassword
+        ? (ctx.appPasswords.list(account.did).find((p) => p.name === claims.appPassword) ?? null)
+        : null
+    if (claims.appPassword && !appPassword) throw new XrpcError(401, 'ExpiredToken', 'The app password of this session was revoked')
     // Single use: of two racing refreshes with one token, one wins.
     if (!ctx.tokens.consumeRefresh(claims.jti)) throw new XrpcError(401, 'ExpiredToken', 'Refresh token already used')
-    const appPassword = claims.appPassword
-      ? (ctx.appPasswords.list(account.did).find((p) => p.name === claims.appPassword) ?? null)
-      : null
     const tokens = await ctx.tokens.issue(account.did, appPassword)
     return {
       ...tokens,

@@ -12,6 +12,8 @@ export default xrpcMethod<unknown, { grantee: string; scopes: string[]; expiresA
   nsid: 'dev.hearth.grant.create',
   auth: 'accessFull',
   handler({ input, auth, ctx }) {
+    // A deactivated account serves its data to no one, so it cannot give any away either.
+    if (auth!.account.status !== 'active') throw invalidRequest(`Account ${auth!.did} is ${auth!.account.status}`, 'AccountDeactivated')
     const scopes = ensureValidScopeList(input.scopes)
     if (input.grantee === auth!.did) throw invalidRequest('An account needs no grant to read its own scopes')
     let expiresAt: number | null = null

@@ -16,9 +16,9 @@ export default xrpcMethod<{ repo: string; scope: string; since?: string }>({
   async handler({ params, ctx, c }) {
     const scope = ensureValidScopeName(params.scope)
     const reader = await authorizeScopeRead(ctx, c.req.header('authorization'), NSID, params.repo, scope)
-    const car = ctx.repoReader.exportCar(params.repo, { scope, since: params.since })
+    const car = ctx.repoReader.exportCar(reader.ownerDid, { scope, since: params.since })
     if (!car) throw new XrpcError(404, 'RepoNotFound', `Scope ${scope} of ${params.repo} holds no records yet`)
-    noteScopeRead(ctx, reader, { repo: params.repo, scope, method: NSID, detail: params.since ? `since ${params.since}` : 'whole scope' })
+    noteScopeRead(ctx, reader, { scope, method: NSID, detail: params.since ? `since ${params.since}` : 'whole scope' })
     return new Response(car, { headers: { 'content-type': 'application/vnd.ipld.car' } })
   },
 })

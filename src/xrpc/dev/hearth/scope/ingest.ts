@@ -1,6 +1,7 @@
 /**
- * dev.hearth.scope.ingest: the signed-in owner sends `{ scope, data }`,
- * `data` one JSON object or an array of them; all of it becomes one commit
+ * dev.hearth.scope.ingest: the signed-in owner sends `{ scope, data, key? }`
+ * (`data` one JSON object or an array of them) or `{ scope, items: [{ key?,
+ * data }] }`; all of it becomes one commit
  * of the scope repository. The body may be far larger than other XRPC
  * input (HEARTH_MAX_INGEST_BYTES, 50 MB by default), so it is read here,
  * under that limit, rather than by the router.
@@ -9,6 +10,7 @@ import { xrpcMethod } from '../../../xrpc-router.js'
 import { readBodyOnce } from '../../../request-body.js'
 import { HearthError, XrpcError, invalidRequest } from '../../../xrpc-error.js'
 import { ensureValidScopeName } from '../../../../scope/scope-name.js'
+import { ingestItems } from '../../../../scope/ingest-items.js'
 
 const NSID = 'dev.hearth.scope.ingest'
 
@@ -31,16 +33,10 @@ export default xrpcMethod({
     } catch {
       throw invalidRequest('Request body is not valid JSON')
     }
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('Input must be an object { scope, data }')
-    const { scope, data } = body as { scope?: unknown; data?: unknown }
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('Input must be an object { scope, data, key? } or { scope, items }')
+    const { scope } = body as { scope?: unknown }
     ensureValidScopeName(scope)
-    const items = Array.isArray(data) ? data : [data]
-    items.forEach((item, i) => {
-      if (!item || typeof item !== 'object' || Array.isArray(item)) {
-        const where = Array.isArray(data) ? `data[${i}]` : 'data'
-        throw new XrpcError(400, 'InvalidRecord', `${where} must be a JSON object`)
-      }
-    })
+    const items = ingestItems(body as Record<string, unknown>)
     try {
       ctx.lexicons.assertValidXrpcInput(NSID, body)
     } catch (err) {

@@ -1,10 +1,12 @@
 /**
- * dev.hearth.scope.listRecords: a page of a scope's records, newest first,
- * for an app holding a grant (or the owner). Each page read is logged.
+ * dev.hearth.scope.listRecords: a page of a scope's records, newest first
+ * by collectedAt (oldest first with `reverse`), for an app holding a grant
+ * (or the owner). Each page read is logged.
  */
 import { xrpcMethod } from '../../../xrpc-router.js'
 import { ensureValidScopeName } from '../../../../scope/scope-name.js'
 import { authorizeScopeRead, noteScopeRead } from '../../../../grant/scope-read-access.js'
+import { scopeRecordJson } from '../../../../repo/repo-reader.js'
 
 const NSID = 'dev.hearth.scope.listRecords'
 
@@ -22,11 +24,10 @@ export default xrpcMethod<Params>({
   async handler({ params, ctx, c }) {
     const scope = ensureValidScopeName(params.scope)
     const reader = await authorizeScopeRead(ctx, c.req.header('authorization'), NSID, params.repo, scope)
-    const limit = params.limit ?? 50
-    const page = ctx.repoReader.listRecords(params.repo, scope, { limit, cursor: params.cursor, reverse: params.reverse }, scope)
-    noteScopeRead(ctx, reader, { repo: params.repo, scope, method: NSID, detail: `${page.records.length} records` })
+    const page = ctx.scopes.records.page(reader.ownerDid, scope, { limit: params.limit ?? 50, cursor: params.cursor, reverse: params.reverse })
+    noteScopeRead(ctx, reader, { scope, method: NSID, detail: `${page.rows.length} records` })
     return {
-      records: page.records.map((r) => ({ rkey: r.uri.slice(r.uri.lastIndexOf('/') + 1), cid: r.cid, value: r.value })),
+      records: page.rows.map((r) => ({ rkey: r.rkey, cid: r.cid, collectedAt: r.collectedAt, value: scopeRecordJson(r.content) })),
       ...(page.cursor ? { cursor: page.cursor } : {}),
     }
   },
