@@ -12,7 +12,7 @@
  */
 import type { AppContext } from '../context.js'
 import type { Credentials } from '../auth/request-auth.js'
-import type { XrpcMethod } from '../xrpc/xrpc-router.js'
+import { JsonText, type XrpcMethod } from '../xrpc/xrpc-router.js'
 import { InvalidRequest, RateLimitExceeded, RepoNotFound } from '../errors/hearth-error.js'
 import { WRITE_POINTS } from '../ops/rate-limits.js'
 import createRecord from '../xrpc/com/atproto/repo/createRecord.js'
@@ -115,8 +115,11 @@ export function createRepoApi(ctx: AppContext): RepoApi {
     return method.handler({ params: {}, input: valid, auth, ctx, c: undefined as never })
   }
 
-  const read = async (method: XrpcMethod, params: Record<string, unknown>) =>
-    method.handler({ params: checkParams(method.nsid, params), input: undefined, auth: null, ctx, c: undefined as never })
+  const read = async (method: XrpcMethod, params: Record<string, unknown>) => {
+    const out = await method.handler({ params: checkParams(method.nsid, params), input: undefined, auth: null, ctx, c: undefined as never })
+    // A handler may answer with JSON it already holds as text (getRecord's cache).
+    return out instanceof JsonText ? JSON.parse(out.text) : out
+  }
 
   return {
     createRecord: (did, input) => withTypedErrors(() => write(createRecord, did, input, WRITE_POINTS.create) as Promise<WriteOutcome>),

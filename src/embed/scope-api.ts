@@ -14,6 +14,7 @@ import { WRITE_POINTS } from '../ops/rate-limits.js'
 import { AccountNotFound, invalidRequest } from '../errors/hearth-error.js'
 import type { IngestResult } from '../scope/scope-ingest.js'
 import { withTypedErrors } from './typed-errors.js'
+import { ingestItems } from '../scope/ingest-items.js'
 import { chargeWrites } from './repo-api.js'
 
 export interface ScopeRecord {
@@ -24,8 +25,12 @@ export interface ScopeRecord {
 }
 
 export interface ScopeApi {
-  /** Writes one object or a batch into `did`'s scope as one commit. */
-  ingest(did: string, scope: string, data: object | object[]): Promise<IngestResult>
+  /**
+   * Writes one object or a batch into `did`'s scope as one commit, as
+   * `dev.hearth.scope.ingest { data }` does; `{ items: [{ key, data }] }`
+   * gives keys (ingesting a key again updates it; unchanged data makes no commit).
+   */
+  ingest(did: string, scope: string, data: object | object[] | { items: { key?: string; data: object }[] }): Promise<IngestResult>
   listRecords(did: string, scope: string, opts?: { limit?: number; cursor?: string; reverse?: boolean }): Promise<{ records: ScopeRecord[]; cursor?: string }>
 }
 
@@ -33,7 +38,8 @@ export function createScopeApi(ctx: AppContext): ScopeApi {
   return {
     ingest: (did, scope, data) =>
       withTypedErrors(async () => {
-        const items = Array.isArray(data) ? data : [data]
+        // The same reading of `data` / `items` as the XRPC method's body.
+        const items = ingestItems(!Array.isArray(data) && 'items' in data ? (data as Record<string, unknown>) : { data })
         if (!ctx.accounts.get(did)) throw new AccountNotFound(`No account ${did}`)
         ensureValidScopeName(scope)
         // Priced as XRPC prices it: a create per object.
