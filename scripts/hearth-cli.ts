@@ -33,9 +33,10 @@ const USAGE = `hearth-cli [--socket <path>] <command>
   invites create [--uses N] [--count N]
   invites disable <code>
   ingest <account> <file> --collection <nsid> [--batch N] [--validate]
-  ingest <account> <file> --scope <name> [--batch N]
+  ingest <account> <file> --scope <name> [--batch N] [--key-field F]
                                            file: a JSON array or object, or NDJSON (.ndjson/.jsonl);
-                                           --scope writes private scope records (e.g. instagram.profile)
+                                           --scope writes private scope records (e.g. instagram.profile);
+                                           --key-field: each object's F is its key (re-ingest updates it)
   scopes delete-record <account> <scope> <key>
   scopes delete-before <account> <date> [--scope <name>]   everything collected before date (all scopes without --scope)
   scopes delete <account> <scope> --yes    a whole scope with everything in it (erased)
@@ -63,6 +64,7 @@ async function main(argv: string[]): Promise<void> {
       collection: { type: 'string' },
       scope: { type: 'string' },
       type: { type: 'string' },
+      'key-field': { type: 'string' },
       batch: { type: 'string' },
       validate: { type: 'boolean' },
       yes: { type: 'boolean' },
@@ -132,6 +134,7 @@ async function main(argv: string[]): Promise<void> {
           scope: values.scope,
           batch: intFlag(values.batch, 'batch') ?? 500,
           validate: values.validate,
+          keyField: values['key-field'],
         }),
       )
     }
@@ -179,6 +182,14 @@ interface IngestOptions {
   scope?: string
   batch: number
   validate?: boolean
+  /** Scopes: each object's key is this field's value (the same key again updates that record). */
+  keyField?: string
+}
+
+function keyOf(data: unknown, field: string): string {
+  const v = (data as Record<string, unknown>)?.[field]
+  if (typeof v !== 'string' && typeof v !== 'number') throw new UsageError(`--key-field ${field}: an object has no string or number ${field}`)
+  return String(v)
 }
 
 /** Sends the file's objects in batches (one commit each), with a progress bar on a terminal. */
@@ -197,13 +208,14 @@ async function ingestFile(control: ControlClient, opts: IngestOptions) {
   const flush = async () => {
     if (batch.length === 0) return
     try {
-      const res = await control.json<{ commit: { rev: string } }>('POST', '/ingest', {
+      const res = await control.json<{ commit: { rev: string }; committed?: boolean }>('POST', '/ingest', {
         repo: opts.repo,
         ...(opts.scope ? { scope: opts.scope } : { collection: opts.collection }),
-        records: batch,
+        ...(opts.keyField ? { items: batch.map((data) => ({ key: keyOf(data, opts.keyField!), data })) } : { records: batch }),
         ...(opts.validate ? { validate: true } : {}),
       })
       rev = res.commit.rev
+      if (res.committed === false) commits-- // every object unchanged: no commit
     } catch (err) {
       bar.stop()
       if (err instanceof ControlError) {

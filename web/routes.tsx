@@ -17,6 +17,7 @@ import { DEFAULT_BRANDING, brandingStylesheet, type PageBranding } from '../src/
 import { signInRoutes } from './sign-in-routes.js'
 import { accountRoutes } from './account-routes.js'
 import { scopeRoutes } from './scope-routes.js'
+import { oauthPageRoutes } from './oauth-routes.js'
 
 export function webRoutes(ctx: AppContext, branding: PageBranding = DEFAULT_BRANDING): Hono {
   const w = createWebSignIn(ctx)
@@ -38,5 +39,6 @@ export function webRoutes(ctx: AppContext, branding: PageBranding = DEFAULT_BRAN
   app.route('/', signInRoutes(ctx, w))
   app.route('/', accountRoutes(ctx, w))
   app.route('/', scopeRoutes(ctx, w))
+  app.route('/', oauthPageRoutes(ctx, w))
   return app
 }

@@ -39,12 +39,13 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
     )
 
   app.get('/sign-in', (c) => {
+    // login_hint: an OAuth app named the account to sign in as; the password form starts with it.
     const me = w.sessions.current(c)
     const back = safeReturnPath(c.req.query(RETURN_TO_PARAM))
     // Sent by a host page: signed in already, go straight back; else come back after.
     if (back && me) return c.redirect(back, 303)
     if (back) rememberReturnTo(c, back, ctx.config)
-    return signInPage(c, { signedInAs: me?.account.handle })
+    return signInPage(c, { signedInAs: me?.account.handle, identifier: c.req.query('login_hint')?.slice(0, 256) })
   })
 
   app.post('/sign-in/password', formBodyLimit, async (c) => {

@@ -74,6 +74,17 @@ export class ScopeIngest {
 
   /** Writes `items` into `did`'s scope as one commit (none if nothing changed). */
   async ingest(did: string, scope: string, items: IngestItem[]): Promise<IngestResult> {
+    try {
+      return await this.ingestOnce(did, scope, items)
+    } catch (err) {
+      // Keys are sorted into create/update before the scope's write lock is taken: a concurrent ingest of the
+      // same key can get there first, which the committer catches. Sorting again once settles it.
+      if (err instanceof HearthError && /^(Record already exists|No record at)/.test(err.message)) return this.ingestOnce(did, scope, items)
+      throw err
+    }
+  }
+
+  private async ingestOnce(did: string, scope: string, items: IngestItem[]): Promise<IngestResult> {
     ensureValidScopeName(scope)
     const { accounts, records, scopeRecords, scopeBlobs, committer, tables } = this.deps
     const account = accounts.get(did)

@@ -137,6 +137,26 @@ function databaseBytes(): Buffer {
   return Buffer.concat([fs.readFileSync(file), wal])
 }
 
+describe('a connector re-syncing a file with the CLI', () => {
+  it('--key-field makes each object a keyed record: the second run updates what changed, the third makes no commit', async () => {
+    const file = path.join(server.dataDir, 'contacts.ndjson')
+    const run = async (rows: object[]) => {
+      fs.writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n')
+      const res = await runCli(server.pds.controlSocket!, ['ingest', bob.did, file, '--scope', 'phone.contacts', '--key-field', 'id'])
+      expect(res.code, res.stderr).toBe(0)
+      return JSON.parse(res.stdout)
+    }
+    expect(await run([{ id: 'ann', tel: '1' }, { id: 'bo', tel: '2' }])).toMatchObject({ records: 2, commits: 1 })
+    const headBefore = head(bob.did, 'phone.contacts')
+    expect(await run([{ id: 'ann', tel: '1' }, { id: 'bo', tel: '3' }])).toMatchObject({ commits: 1 })
+    expect(ctx().scopes.records.keys(bob.did, 'phone.contacts').sort()).toEqual(['ann', 'bo'])
+    const headAfter = head(bob.did, 'phone.contacts')
+    expect(headAfter).not.toEqual(headBefore)
+    expect(await run([{ id: 'ann', tel: '1' }, { id: 'bo', tel: '3' }])).toMatchObject({ commits: 0 })
+    expect(head(bob.did, 'phone.contacts')).toEqual(headAfter)
+  })
+})
+
 describe('deletion erases', () => {
   it('a deleted record: the follower gets the delete, reads find nothing, and its bytes are nowhere in the database files', async () => {
     await ingestKeyed(alice, NOTES, 'secret', { note: MARKER })
@@ -212,7 +232,8 @@ describe('deletion erases', () => {
     await new Promise((r) => setTimeout(r, 5))
     await ingestKeyed(bob, 'old.things', 'three', { n: 3 })
     const out = await control.json('POST', `/scopes/${bob.handle}/delete-before`, { before: cut })
-    expect(out.scopes).toEqual([expect.objectContaining({ scope: 'old.things', records: 2 })])
+    // No scope named: every scope of bob's (the contacts of the CLI test were collected before the cut too).
+    expect(out.scopes).toEqual([expect.objectContaining({ scope: 'old.things', records: 2 }), expect.objectContaining({ scope: 'phone.contacts', records: 2 })])
     expect(ctx().scopes.records.keys(bob.did, 'old.things')).toEqual(['three'])
     const cli = await runCli(server.pds.controlSocket!, ['scopes', 'delete-record', bob.did, 'old.things', 'three'])
     expect(cli.code, cli.stderr).toBe(0)
