@@ -19,6 +19,7 @@ import { proxyFallback } from './proxy/forward-call.js'
 import { scopeStreamRoute } from './scope/scope-stream.js'
 import { wellKnownRoutes } from './identity/well-known-routes.js'
 import { webRoutes } from '../web/routes.js'
+import type { PageBranding } from './embed/page-options.js'
 import { oauthRoutes } from './oauth/oauth-routes.js'
 import { installPublicEdge } from './ops/public-edge.js'
 import { firehoseSocketServer, SUBSCRIBE_REPOS_PATH } from './sequencer/firehose-socket.js'
@@ -29,14 +30,14 @@ export interface BuiltApp {
   closeSockets(): Promise<void>
 }
 
-export function buildApp(ctx: AppContext): BuiltApp {
+export function buildApp(ctx: AppContext, opts: { branding?: PageBranding } = {}): BuiltApp {
   const app = new Hono()
   // First, so logs, metrics, CORS and limits wrap every route below.
   installPublicEdge(app, ctx)
   app.get('/xrpc/_health', (c) => c.json({ version: '0.1.0' }))
   app.route('/', wellKnownRoutes(ctx))
   app.route('/', oauthRoutes(ctx))
-  app.route('/', webRoutes(ctx))
+  app.route('/', webRoutes(ctx, opts.branding))
   // Reached only by a plain GET: the WebSocket upgrade goes through `upgrade` below.
   app.get(SUBSCRIBE_REPOS_PATH, (c) =>
     c.json({ error: 'InvalidRequest', message: 'subscribeRepos is a WebSocket: connect with Upgrade: websocket' }, 426),

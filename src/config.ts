@@ -171,7 +171,11 @@ export interface OAuthClientConfig {
 type Env = Record<string, string | undefined>
 
 export class ConfigError extends Error {
-  constructor(variable: string, problem: string) {
+  constructor(
+    /** The environment variable (or, from createPds, the option) that is wrong. */
+    readonly variable: string,
+    readonly problem: string,
+  ) {
     super(`${variable}: ${problem}`)
     this.name = 'ConfigError'
   }

@@ -9,7 +9,7 @@ import type { SignedIn } from '../src/auth/web-session.js'
 import type { WebSignIn } from '../src/auth/sign-in/web-sign-in.js'
 import { didDocFor } from '../src/identity/did-documents.js'
 import { DuplicateAppPasswordError } from '../src/account/app-passwords.js'
-import { XrpcError } from '../src/xrpc/xrpc-error.js'
+import { HearthError, xrpcStatus } from '../src/xrpc/xrpc-error.js'
 import { AccountPage } from './pages/account-page.js'
 import { AppPasswordsPage } from './pages/app-passwords-page.js'
 import { HandlePage } from './pages/handle-page.js'
@@ -99,8 +99,8 @@ export function accountRoutes(ctx: AppContext, w: WebSignIn): Hono {
       try {
         await ctx.accountService.updateHandle(me.account.did, requested, (h) => ctx.idResolver.handle.resolve(h).catch(() => undefined))
       } catch (err) {
-        if (err instanceof XrpcError && err.status < 500) return handlePage(c, me, { requested, problem: err.message }, 400)
-        if (err instanceof XrpcError) return handlePage(c, me, { requested, problem: err.message }, 502)
+        if (err instanceof HearthError && xrpcStatus(err) < 500) return handlePage(c, me, { requested, problem: err.message }, 400)
+        if (err instanceof HearthError) return handlePage(c, me, { requested, problem: err.message }, 502)
         throw err
       }
       await didDocFor(ctx, me.account.did, true) // the cached document still names the old handle

@@ -10,6 +10,10 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { createContext, useContext, type Child } from 'hono/jsx'
 import type { Config } from '../src/config.js'
+import { DEFAULT_BRANDING as NO_HOST_BRANDING, type PageBranding } from '../src/embed/page-options.js'
+
+/** Served when the host set CSS variables, after the pages' own stylesheet. */
+export const BRANDING_STYLESHEET_PATH = '/web/brand.css'
 
 export interface Branding {
   /** The server's name, in the top bar, titles and the front door. */
@@ -20,9 +24,13 @@ export interface Branding {
   logoUrl?: string
   /** Where the name in the top bar leads a visitor who is not signed in. */
   home: string
+  /** Whether `/` is Hearth's front door (off: a host app keeps its own `/`). */
+  frontPage: boolean
+  /** The host's CSS custom properties, served as BRANDING_STYLESHEET_PATH. */
+  cssVariables: [string, string][]
 }
 
-const DEFAULT_BRANDING: Branding = { name: 'Hearth', description: '', home: '/sign-in' }
+const DEFAULT_BRANDING: Branding = { name: 'Hearth', description: '', home: '/sign-in', frontPage: false, cssVariables: [] }
 const BRANDING_KEY = 'hearthBranding'
 
 export const BrandingContext = createContext<Branding>(DEFAULT_BRANDING)
@@ -30,8 +38,17 @@ export const BrandingContext = createContext<Branding>(DEFAULT_BRANDING)
 /** The branding of the page being rendered. */
 export const useBranding = (): Branding => useContext(BrandingContext)
 
-export function brandingFrom(config: Pick<Config, 'serverName' | 'serverDescription' | 'frontPage'>): Branding {
-  return { name: config.serverName || 'Hearth', description: config.serverDescription ?? '', home: config.frontPage ? '/' : '/sign-in' }
+/** What the operator configured (HEARTH_SERVER_NAME, …), with what a host app that mounts Hearth set (`pages` of createPds) on top. */
+export function brandingFrom(config: Pick<Config, 'serverName' | 'serverDescription' | 'frontPage'>, host: PageBranding = NO_HOST_BRANDING): Branding {
+  const frontPage = config.frontPage && host.frontPage
+  return {
+    name: host.name ?? (config.serverName || 'Hearth'),
+    description: config.serverDescription ?? '',
+    ...(host.logoUrl ? { logoUrl: host.logoUrl } : {}),
+    home: frontPage ? '/' : '/sign-in',
+    frontPage,
+    cssVariables: host.cssVariables,
+  }
 }
 
 /** Makes `branding` the one every page of this request renders with. */

@@ -6,7 +6,7 @@
 import type { Child, FC } from 'hono/jsx'
 import { raw } from 'hono/html'
 import { CSRF_FIELD, type SignedIn } from '../src/auth/web-session.js'
-import { useBranding } from './branding.js'
+import { BRANDING_STYLESHEET_PATH, useBranding } from './branding.js'
 
 export const STYLESHEET_PATH = '/web/style.css'
 export const SCRIPT_PATH = '/web/pages.js'
@@ -39,6 +39,9 @@ const Brand: FC<{ signedIn: boolean }> = ({ signedIn }) => {
   )
 }
 
+/** The host's CSS variables, when it set any (a stylesheet: the pages' CSP allows no inline style). */
+const BrandStylesheet: FC = () => (useBranding().cssVariables.length > 0 ? <link rel="stylesheet" href={BRANDING_STYLESHEET_PATH} /> : null)
+
 const Title: FC<{ title: string }> = ({ title }) => {
   const { name } = useBranding()
   return <title>{title === name ? name : `${title} · ${name}`}</title>
@@ -53,6 +56,7 @@ export const Layout: FC<{ title: string; me?: SignedIn | null; csrf?: string; ch
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <Title title={title} />
         <link rel="stylesheet" href={STYLESHEET_PATH} />
+        <BrandStylesheet />
         <script src={SCRIPT_PATH} defer></script>
       </head>
       <body>

@@ -14,7 +14,8 @@ import type { AppContext } from '../src/context.js'
 import { projectPath } from '../src/project-paths.js'
 import { createWebSignIn } from '../src/auth/sign-in/web-sign-in.js'
 import { SCRIPT_PATH, STYLESHEET_PATH } from './layout.js'
-import { brandingFrom, brandingMiddleware } from './branding.js'
+import { BRANDING_STYLESHEET_PATH, brandingFrom, brandingMiddleware } from './branding.js'
+import { DEFAULT_BRANDING, brandingStylesheet, type PageBranding } from '../src/embed/page-options.js'
 import { signInRoutes } from './sign-in-routes.js'
 import { accountRoutes } from './account-routes.js'
 import { scopeRoutes } from './scope-routes.js'
@@ -29,14 +30,21 @@ import { appNames } from './app-names.js'
 /** Every path a page lives under (the branding middleware runs there). */
 const PAGE_PATHS = ['/', '/sign-in', '/sign-in/*', '/sign-out', '/auth/*', '/account', '/account/*', '/oauth/*']
 
-export function webRoutes(ctx: AppContext): Hono {
+/** Hearth's pages; `host` is what a host app that mounts Hearth changed about them (createPds `pages`). */
+export function webRoutes(ctx: AppContext, host: PageBranding = DEFAULT_BRANDING): Hono {
   const w = createWebSignIn(ctx)
   const stylesheet = fs.readFileSync(projectPath('web', 'assets', 'style.css'), 'utf8')
   const script = fs.readFileSync(projectPath('web', 'assets', 'pages.js'), 'utf8')
   const app = new Hono()
-  const branding = brandingMiddleware(brandingFrom(ctx.config))
+  const branding = brandingFrom(ctx.config, host)
   // Only the pages' paths: XRPC requests never pay for it.
-  for (const path of PAGE_PATHS) app.use(path, branding)
+  for (const path of PAGE_PATHS) app.use(path, brandingMiddleware(branding))
+  if (branding.cssVariables.length > 0) {
+    const brandCss = brandingStylesheet(branding)
+    app.get(BRANDING_STYLESHEET_PATH, (c) =>
+      c.body(brandCss, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }),
+    )
+  }
   app.get(STYLESHEET_PATH, (c) =>
     c.body(stylesheet, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }),
   )
@@ -48,7 +56,7 @@ export function webRoutes(ctx: AppContext): Hono {
   app.route('/', accountRoutes(ctx, w))
   app.route('/', oauthPageRoutes(ctx, w))
   app.route('/', moveRoutes(ctx, w))
-  app.route('/', frontRoutes(ctx, w))
+  if (branding.frontPage) app.route('/', frontRoutes(ctx, w))
   app.route('/', scopeRoutes(ctx, w, names))
   app.route('/', dataRoutes(ctx, w))
   app.route('/', activityRoutes(ctx, w, names))

@@ -10,7 +10,8 @@ import type { WebSignIn } from '../src/auth/sign-in/web-sign-in.js'
 import { SignInError, type SignInFailure } from '../src/auth/sign-in/sign-in-error.js'
 import { isProviderId } from '../src/auth/sign-in/sign-in-provider.js'
 import { hashPassword, verifyPassword } from '../src/account/password-hash.js'
-import { XrpcError } from '../src/xrpc/xrpc-error.js'
+import { RETURN_TO_PARAM } from '../src/auth/sign-in/return-to.js'
+import { HearthError, xrpcStatus } from '../src/xrpc/xrpc-error.js'
 import { SignInPage } from './pages/sign-in-page.js'
 import { ErrorPage } from './pages/error-page.js'
 import { formBodyLimit, readCheckedForm, sendPage } from './page-response.js'
@@ -46,10 +47,15 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
     )
   }
 
-  // login_hint: an OAuth app named the account to sign in as; the password form starts with it.
-  app.get('/sign-in', (c) =>
-    signInPage(c, { signedInAs: w.sessions.current(c)?.account.handle, identifier: c.req.query('login_hint')?.slice(0, 256), next: safeReturnPath(c.req.query('next')) }),
-  )
+  app.get('/sign-in', (c) => {
+    const me = w.sessions.current(c)
+    // ?next= from Hearth's own pages, ?return_to= from a host app's pages (pds.signInUrl).
+    const back = safeReturnPath(c.req.query('next') ?? c.req.query(RETURN_TO_PARAM))
+    // Signed in already: straight back to the page that sent them.
+    if (back && me) return c.redirect(back, 303)
+    // login_hint: an OAuth app named the account to sign in as; the password form starts with it.
+    return signInPage(c, { signedInAs: me?.account.handle, identifier: c.req.query('login_hint')?.slice(0, 256), next: back })
+  })
 
   app.post('/sign-in/password', formBodyLimit, async (c) => {
     const form = await readCheckedForm(c, w.sessions, null)
@@ -78,7 +84,7 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
   app.get('/auth/:provider', (c) => {
     const id = c.req.param('provider')
     if (!isProviderId(id) || !w.flow.providers.some((p) => p.id === id)) return notConfigured(c, id)
-    rememberReturn(c, c.req.query('next'), secure)
+    rememberReturn(c, c.req.query('next') ?? c.req.query(RETURN_TO_PARAM), secure)
     return c.redirect(w.flow.start(id, w.sessions.browserToken(c)).toString(), 302)
   })
 
@@ -128,9 +134,9 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
       const title = ERROR_TITLES[err.kind] ?? 'Sign-in didn’t work'
       return sendPage(c, <ErrorPage title={title} message={err.message} kind={err.kind} me={me} csrf={csrf} />, err.status as 400)
     }
-    if (err instanceof XrpcError) {
+    if (err instanceof HearthError) {
       ctx.logger.warn({ error: err.error, message: err.message }, 'sign-in failed')
-      return sendPage(c, <ErrorPage title="Sign-in didn’t work" message={err.message} kind="failed" me={me} csrf={csrf} />, err.status as 400)
+      return sendPage(c, <ErrorPage title="Sign-in didn’t work" message={err.message} kind="failed" me={me} csrf={csrf} />, xrpcStatus(err) as 400)
     }
     ctx.logger.error({ err }, 'sign-in failed')
     const message = 'Something went wrong on this server while signing you in. Try again in a moment.'

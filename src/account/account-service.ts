@@ -10,7 +10,7 @@ import type { EventLog } from '../sequencer/event-log.js'
 import type { RepoCommitter } from '../repo/repo-committer.js'
 import type { PlcDirectory } from '../identity/plc-directory.js'
 import { assertServiceHandle, normalizeValidHandle, serviceDomainOf } from '../identity/handles.js'
-import { XrpcError, invalidRequest } from '../xrpc/xrpc-error.js'
+import { HearthError, invalidRequest } from '../errors/hearth-error.js'
 import type { AccountStore, Account } from './account-store.js'
 import type { InviteCodes } from './invite-codes.js'
 import { InviteUnusableError } from './invite-codes.js'
@@ -76,7 +76,7 @@ export class AccountService {
         recoveryKey: req.recoveryKey,
       })
     } catch (err) {
-      throw new XrpcError(502, 'UpstreamFailure', `The PLC directory refused the new DID: ${(err as Error).message}`)
+      throw new HearthError('upstream-failed', 'UpstreamFailure', `The PLC directory refused the new DID: ${(err as Error).message}`)
     }
     const sealed = vault.seal(did, await keypair.export())
     try {
@@ -116,7 +116,7 @@ export class AccountService {
       try {
         await plc.updateHandle(did, handle)
       } catch (err) {
-        throw new XrpcError(502, 'UpstreamFailure', `The PLC directory refused the handle update: ${(err as Error).message}`)
+        throw new HearthError('upstream-failed', 'UpstreamFailure', `The PLC directory refused the handle update: ${(err as Error).message}`)
       }
     }
     try {
@@ -146,7 +146,7 @@ export class AccountService {
     try {
       await plc.updateSigningKey(did, keypair.did())
     } catch (err) {
-      throw new XrpcError(502, 'UpstreamFailure', `The PLC directory refused the key update: ${(err as Error).message}`)
+      throw new HearthError('upstream-failed', 'UpstreamFailure', `The PLC directory refused the key update: ${(err as Error).message}`)
     }
     const sealed = vault.seal(did, await keypair.export())
     const { rev } = await committer.resign(did, keypair, () => {
@@ -179,7 +179,7 @@ export class AccountService {
   checkRegistration(inviteCode: string | undefined): void {
     const { config, invites } = this.deps
     if (config.registration === 'closed') {
-      throw new XrpcError(403, 'Forbidden', 'Registration is closed on this server')
+      throw new HearthError('forbidden', 'Forbidden', 'Registration is closed on this server')
     }
     if (config.registration === 'invite') {
       if (!inviteCode) throw invalidRequest('An invite code is required', 'InvalidInviteCode')

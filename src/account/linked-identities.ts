@@ -17,7 +17,7 @@ import type { Db } from '../db/open-database.js'
 import type { Logger } from '../logger.js'
 import { assertServiceHandle, normalizeValidHandle } from '../identity/handles.js'
 import { handleCandidates } from '../auth/sign-in/handle-candidates.js'
-import { XrpcError } from '../xrpc/xrpc-error.js'
+import { HearthError } from '../errors/hearth-error.js'
 import type { AccountService } from './account-service.js'
 import type { AccountStore } from './account-store.js'
 
@@ -118,7 +118,7 @@ export class LinkedIdentities {
       } else if (row.claimed_at! < Date.now() - STALE_CLAIM_MS) {
         if (this.takeOver(identity, row.claim_id!, claimId)) return { did: await this.provision(identity, claimId), created: true }
       } else if (Date.now() > deadline) {
-        throw new XrpcError(503, 'SignInBusy', 'Another sign-in with this identity is still setting up the account; try again shortly')
+        throw new HearthError('unavailable', 'SignInBusy', 'Another sign-in with this identity is still setting up the account; try again shortly')
       } else {
         await new Promise((r) => setTimeout(r, POLL_MS))
       }
@@ -216,7 +216,7 @@ export class LinkedIdentities {
       if (done.changes !== 1) {
         // Only when this attempt outlived STALE_CLAIM_MS and another took over.
         logger.error({ did, provider: identity.provider }, 'first sign-in lost its claim; the account it made has no sign-in')
-        throw new XrpcError(503, 'SignInBusy', 'This sign-in took too long; sign in again')
+        throw new HearthError('unavailable', 'SignInBusy', 'This sign-in took too long; sign in again')
       }
       logger.info({ did, provider: identity.provider }, 'account created by first sign-in')
       return did
@@ -242,7 +242,7 @@ export class LinkedIdentities {
           const account = await accountService.create({ handle: candidate, email }, { viaAdmin: true })
           return account.did
         } catch (err) {
-          const code = err instanceof XrpcError ? err.error : ''
+          const code = err instanceof HearthError ? err.error : ''
           if (code === 'EmailNotAvailable' && email) {
             email = undefined // taken meanwhile: the account goes without it
             continue
@@ -252,7 +252,7 @@ export class LinkedIdentities {
         }
       }
     }
-    throw new XrpcError(409, 'HandleNotAvailable', `No free handle could be derived from "${identity.username}"`)
+    throw new HearthError('conflict', 'HandleNotAvailable', `No free handle could be derived from "${identity.username}"`)
   }
 }
 

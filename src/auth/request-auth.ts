@@ -23,7 +23,7 @@
 import type { ScopePermissionsTransition } from '@atproto/oauth-scopes'
 import type { AccountStore, Account } from '../account/account-store.js'
 import type { AppPasswords } from '../account/app-passwords.js'
-import { XrpcError, authRequired } from '../xrpc/xrpc-error.js'
+import { HearthError, authRequired } from '../errors/hearth-error.js'
 import type { AccessClaims, RefreshClaims, SessionTokens } from './session-tokens.js'
 import { readAuthorization } from './authorization-header.js'
 import { isServiceJwt, type ServiceJwtClaims, type ServiceJwtVerifier } from './service-jwt.js'
@@ -82,7 +82,7 @@ export class RequestAuth {
       throw authRequired()
     }
     if (presented.scheme === 'DPoP') {
-      if (!TAKES_OAUTH.has(mode) || !this.oauth) throw new XrpcError(401, 'InvalidToken', `${lxm} does not take OAuth access tokens`)
+      if (!TAKES_OAUTH.has(mode) || !this.oauth) throw new HearthError('unauthenticated', 'InvalidToken', `${lxm} does not take OAuth access tokens`)
       const verified = await this.oauth.verifyAccess(presented.token, req)
       return { kind: 'oauth', did: verified.did, account: this.liveAccount(verified.did), permissions: verified.permissions, clientId: verified.clientId, sessionId: verified.sessionId }
     }
@@ -97,13 +97,13 @@ export class RequestAuth {
     // Revoking an app password ends its sessions at once, not when their access tokens expire.
     if (claims.appPassword !== null) {
       // Issued before app passwords had ids: the client refreshes (ExpiredToken) and gets a token bound to one.
-      if (claims.appPasswordId === null) throw new XrpcError(400, 'ExpiredToken', 'Token has expired')
+      if (claims.appPasswordId === null) throw new HearthError('invalid', 'ExpiredToken', 'Token has expired')
       if (!this.appPasswords.validFor(claims.did, claims.appPasswordId)) {
-        throw new XrpcError(401, 'InvalidToken', 'The app password of this session was revoked')
+        throw new HearthError('unauthenticated', 'InvalidToken', 'The app password of this session was revoked')
       }
     }
     if (mode === 'accessFull' && claims.scope === 'com.atproto.appPass') {
-      throw new XrpcError(403, 'InvalidToken', 'This method needs the account password or a privileged app password')
+      throw new HearthError('forbidden', 'InvalidToken', 'This method needs the account password or a privileged app password')
     }
     return { kind: 'access', did: claims.did, claims, account }
   }
@@ -138,8 +138,8 @@ export class RequestAuth {
 
   private liveAccount(did: string): Account {
     const account = this.accounts.get(did)
-    if (!account || account.status === 'deleted') throw new XrpcError(401, 'InvalidToken', 'Account not found')
-    if (account.status === 'takendown') throw new XrpcError(401, 'AccountTakedown', 'Account has been taken down')
+    if (!account || account.status === 'deleted') throw new HearthError('unauthenticated', 'InvalidToken', 'Account not found')
+    if (account.status === 'takendown') throw new HearthError('unauthenticated', 'AccountTakedown', 'Account has been taken down')
     return account
   }
 }

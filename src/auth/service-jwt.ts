@@ -27,7 +27,7 @@ import { verifySignature } from '@atproto/crypto'
 import type { IdResolver } from '@atproto/identity'
 import { ensureValidDid } from '@atproto/syntax'
 import type { Db } from '../db/open-database.js'
-import { XrpcError } from '../xrpc/xrpc-error.js'
+import { HearthError } from '../errors/hearth-error.js'
 
 export interface ServiceJwtClaims {
   iss: string
@@ -49,7 +49,7 @@ const KEY_CACHE_SIZE = 1000
 /** Least time between two forced re-reads of one issuer's DID document. */
 export const KEY_REFRESH_MS = 60_000
 
-const refuse = (error: string, message: string) => new XrpcError(401, error, message)
+const refuse = (error: string, message: string) => new HearthError('unauthenticated', error, message)
 
 export interface ServiceJwtVerifierDeps {
   db: Db
@@ -72,7 +72,7 @@ export class ServiceJwtVerifier {
     this.nowSec = deps.nowSec ?? (() => Math.floor(Date.now() / 1000))
   }
 
-  /** Checks `token` for a call of `lxm`; returns its claims or throws a 401 XrpcError. */
+  /** Checks `token` for a call of `lxm`; returns its claims or throws an 'unauthenticated' HearthError. */
   async verify(token: string | null | undefined, lxm: string): Promise<ServiceJwtClaims> {
     if (!token) throw refuse('AuthenticationRequired', `${lxm} needs an inter-service JWT (Authorization: Bearer <jwt>) signed by the app's DID key`)
     const parts = token.split('.')

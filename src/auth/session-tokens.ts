@@ -7,7 +7,7 @@
 import crypto from 'node:crypto'
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose'
 import type { Db } from '../db/open-database.js'
-import { XrpcError } from '../xrpc/xrpc-error.js'
+import { HearthError } from '../errors/hearth-error.js'
 
 export type AccessScope = 'com.atproto.access' | 'com.atproto.appPass' | 'com.atproto.appPassPrivileged'
 
@@ -83,7 +83,7 @@ export class SessionTokens {
     if (hit) {
       if (hit.exp * 1000 <= Date.now()) {
         this.verifiedAccess.delete(token)
-        throw new XrpcError(400, 'ExpiredToken', 'Token has expired')
+        throw new HearthError('invalid', 'ExpiredToken', 'Token has expired')
       }
       return hit.claims
     }
@@ -95,7 +95,7 @@ export class SessionTokens {
     const payload = await this.verify(token, ACCESS_TYP)
     const scope = payload.scope as AccessScope
     if (!['com.atproto.access', 'com.atproto.appPass', 'com.atproto.appPassPrivileged'].includes(scope)) {
-      throw new XrpcError(401, 'InvalidToken', 'Token is not an access token')
+      throw new HearthError('unauthenticated', 'InvalidToken', 'Token is not an access token')
     }
     const claims: AccessClaims = {
       did: payload.sub!,
@@ -112,10 +112,10 @@ export class SessionTokens {
   async verifyRefresh(token: string): Promise<RefreshClaims> {
     const payload = await this.verify(token, REFRESH_TYP)
     if (payload.scope !== 'com.atproto.refresh' || !payload.jti) {
-      throw new XrpcError(401, 'InvalidToken', 'Token is not a refresh token')
+      throw new HearthError('unauthenticated', 'InvalidToken', 'Token is not a refresh token')
     }
     const row = this.db.prepare('SELECT 1 FROM refresh_token WHERE id = ?').get(payload.jti)
-    if (!row) throw new XrpcError(401, 'ExpiredToken', 'Refresh token has been revoked or already used')
+    if (!row) throw new HearthError('unauthenticated', 'ExpiredToken', 'Refresh token has been revoked or already used')
     return {
       did: payload.sub!,
       jti: payload.jti,
@@ -145,13 +145,13 @@ export class SessionTokens {
         typ,
       })
       if (typeof payload.sub !== 'string' || !payload.sub.startsWith('did:')) {
-        throw new XrpcError(401, 'InvalidToken', 'Token has no subject')
+        throw new HearthError('unauthenticated', 'InvalidToken', 'Token has no subject')
       }
       return payload
     } catch (err) {
-      if (err instanceof XrpcError) throw err
-      if (err instanceof joseErrors.JWTExpired) throw new XrpcError(400, 'ExpiredToken', 'Token has expired')
-      throw new XrpcError(401, 'InvalidToken', 'Token could not be verified')
+      if (err instanceof HearthError) throw err
+      if (err instanceof joseErrors.JWTExpired) throw new HearthError('invalid', 'ExpiredToken', 'Token has expired')
+      throw new HearthError('unauthenticated', 'InvalidToken', 'Token could not be verified')
     }
   }
 }

@@ -13,7 +13,8 @@
 import { Hono, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { AppContext } from '../context.js'
-import { XrpcError } from '../xrpc/xrpc-error.js'
+import { HearthError } from '../errors/hearth-error.js'
+import { controlErrorHeaders, controlStatus } from './control-status.js'
 import { requestObserver } from '../observability/request-observer.js'
 import type { ControlRoute } from './control-route.js'
 import { accountRoutes } from './routes/accounts.js'
@@ -54,7 +55,7 @@ export function buildControlApp(ctx: AppContext, hooks: ControlHooks = {}): Hono
   }
   app.notFound((c) => c.json({ error: 'NotFound', message: `No control route ${c.req.method} ${c.req.path}: GET / lists them` }, 404))
   app.onError((err, c) => {
-    if (err instanceof XrpcError) return c.json(err.toJSON(), err.status as never, err.headers)
+    if (err instanceof HearthError) return c.json(err.toJSON(), controlStatus(err) as never, controlErrorHeaders(err))
     ctx.logger.error({ err, path: c.req.path }, 'control route failed')
     return c.json({ error: 'InternalServerError', message: (err as Error).message }, 500)
   })

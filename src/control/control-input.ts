@@ -1,11 +1,11 @@
 /**
  * Reading control requests: JSON bodies and the account a path names.
- * Mistakes become XrpcErrors (400/404) with a message saying what to fix.
+ * Mistakes become HearthErrors (the socket answers 400/404) with a message saying what to fix.
  */
 import type { Context } from 'hono'
 import type { AppContext } from '../context.js'
 import type { Account } from '../account/account-store.js'
-import { XrpcError, invalidRequest } from '../xrpc/xrpc-error.js'
+import { AccountNotFound, invalidRequest } from '../errors/hearth-error.js'
 import { readLimited } from '../xrpc/xrpc-router.js'
 
 /** The JSON object in the body; `{}` for an empty body. */
@@ -27,7 +27,7 @@ export function accountNamed(ctx: AppContext, identifier: string | undefined): A
   if (!identifier) throw invalidRequest('Name an account by DID, handle or email')
   // Hono has already decoded route parameters: decoding again breaks on a '%'.
   const account = ctx.accounts.lookup(identifier)
-  if (!account) throw new XrpcError(404, 'AccountNotFound', `No account ${identifier}`)
+  if (!account) throw new AccountNotFound(`No account ${identifier}`, 'not-found')
   return account
 }
 

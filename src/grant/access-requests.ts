@@ -16,7 +16,7 @@
  */
 import crypto from 'node:crypto'
 import type { Db } from '../db/open-database.js'
-import { XrpcError, invalidRequest } from '../xrpc/xrpc-error.js'
+import { HearthError, invalidRequest } from '../errors/hearth-error.js'
 import type { Grant, GrantStore } from './grant-store.js'
 
 export type AccessRequestStatus = 'pending' | 'approved' | 'denied' | 'expired'
@@ -103,7 +103,7 @@ export class AccessRequests {
   create(r: NewAccessRequest, now = Date.now()): AccessRequest {
     this.expireOverdue(now)
     if (this.pendingCountStmt.get(r.appDid)!.n >= MAX_PENDING_PER_APP) {
-      throw new XrpcError(429, 'TooManyPendingRequests', `This app already has ${MAX_PENDING_PER_APP} undecided requests: wait for them to be decided or to expire`)
+      throw new HearthError('rate-limited', 'TooManyPendingRequests', `This app already has ${MAX_PENDING_PER_APP} undecided requests: wait for them to be decided or to expire`)
     }
     const id = crypto.randomBytes(16).toString('base64url')
     this.insert.run(id, r.appDid, r.ownerDid, JSON.stringify(r.scopes), r.reason, r.redirectUri ?? null, now, now + ACCESS_REQUEST_TTL_MS)
@@ -165,7 +165,7 @@ export class AccessRequests {
 
   private decidable(id: string, decider: string, now: number): AccessRequest {
     const request = this.visibleTo(id, decider, now)
-    if (!request) throw new XrpcError(404, 'RequestNotFound', 'No such access request for this account')
+    if (!request) throw new HearthError('not-found', 'RequestNotFound', 'No such access request for this account')
     if (request.status !== 'pending') throw notPending(request.status)
     return request
   }
@@ -175,8 +175,8 @@ export class AccessRequests {
   }
 }
 
-function notPending(status: string): XrpcError {
-  return new XrpcError(409, 'RequestNotPending', `This request was already decided: it is ${status}`)
+function notPending(status: string): HearthError {
+  return new HearthError('conflict', 'RequestNotPending', `This request was already decided: it is ${status}`)
 }
 
 function toRequest(r: Row): AccessRequest {

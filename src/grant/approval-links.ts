@@ -6,7 +6,7 @@
  * developed, a desktop program listening locally): anything else would send
  * the owner's browser, and the request's outcome, over plain HTTP.
  */
-import { invalidRequest } from '../xrpc/xrpc-error.js'
+import { invalidRequest } from '../errors/hearth-error.js'
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
 

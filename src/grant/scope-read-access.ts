@@ -15,13 +15,13 @@
  */
 import type { AppContext } from '../context.js'
 import type { Credentials } from '../auth/request-auth.js'
-import { XrpcError } from '../xrpc/xrpc-error.js'
+import { HearthError } from '../errors/hearth-error.js'
 
 /** Who reads, and whose scope (`ownerDid`: the `repo` parameter, a handle or a DID, resolved). */
 export type ScopeReader = ({ kind: 'app'; appDid: string; grantId: string } | { kind: 'owner'; did: string }) & { ownerDid: string }
 
-export function scopeAccessDenied(repo: string, scope: string): XrpcError {
-  return new XrpcError(403, 'ScopeAccessDenied', `No active grant lets the caller read scope ${scope} of ${repo}`)
+export function scopeAccessDenied(repo: string, scope: string): HearthError {
+  return new HearthError('forbidden', 'ScopeAccessDenied', `No active grant lets the caller read scope ${scope} of ${repo}`)
 }
 
 /** Decides on the credentials the router checked (mode `serviceOrOwner`): an app's grant, or the owner themself. */

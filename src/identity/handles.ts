@@ -4,7 +4,7 @@
  * reference PDS, with a few names kept back.
  */
 import { ensureValidHandle, normalizeHandle } from '@atproto/syntax'
-import { invalidRequest } from '../xrpc/xrpc-error.js'
+import { invalidRequest } from '../errors/hearth-error.js'
 
 const RESERVED = new Set(['admin', 'administrator', 'root', 'support', 'help', 'www', 'api', 'xrpc', 'mod', 'moderator', 'hearth', 'system'])
 

@@ -32,6 +32,7 @@ import type { RepoReplacer, ReplacementRecord } from '../repo/repo-replace.js'
 import { lockKey } from '../repo/repo-committer.js'
 import { cidForBytes } from '../repo/prepare-writes.js'
 import { XrpcError, invalidRequest, forbidden } from '../xrpc/xrpc-error.js'
+import { HearthError } from '../errors/hearth-error.js'
 import type { Account } from '../account/account-store.js'
 
 export interface RepoImportDeps {
@@ -153,7 +154,7 @@ export class RepoImport {
       roots = car.roots
       for await (const block of car.blocks) blocks.set(block.cid, block.bytes)
     } catch (err) {
-      if (err instanceof XrpcError) throw err
+      if (err instanceof HearthError) throw err
       const message = (err as Error).message
       if (/cid|hash|digest/i.test(message)) throw invalidRequest(`A block in the CAR does not match its CID: ${message}`, 'InvalidBlock')
       throw invalidRequest(`The CAR could not be read (truncated or malformed?): ${message}`)
@@ -183,7 +184,7 @@ export class RepoImport {
         rebuilt = await rebuilt.add(leaf.key, leaf.value)
       }
     } catch (err) {
-      if (err instanceof XrpcError) throw err
+      if (err instanceof HearthError) throw err
       throw invalidRequest(`The repository's tree is incomplete or malformed: ${(err as Error).message}`, 'InvalidRepo')
     }
     const { root, blocks: nodes } = await rebuilt.getUnstoredBlocks()

@@ -27,7 +27,7 @@ import type { Db } from '../db/open-database.js'
 import type { AccountStore } from '../account/account-store.js'
 import type { Logger } from '../logger.js'
 import type { OAuthAccessVerifier, RequestFacts } from '../auth/request-auth.js'
-import { XrpcError } from '../xrpc/xrpc-error.js'
+import { HearthError, XrpcError } from '../xrpc/xrpc-error.js'
 import { ClientResolver, type OAuthClient } from './client-metadata.js'
 import { DpopVerifier, DPOP_MAX_AGE_SEC } from './dpop.js'
 import { OAuthError, invalidClient, invalidGrant, invalidRequest, invalidScope } from './oauth-error.js'
@@ -343,7 +343,7 @@ export class OAuthServer implements OAuthAccessVerifier {
 
   async verifyAccess(token: string, req: RequestFacts) {
     const claims = await this.readAccessToken(token).catch((err) => {
-      throw err instanceof XrpcError ? err : resourceError(new OAuthError(401, 'invalid_token', 'The access token could not be verified'))
+      throw err instanceof HearthError ? err : resourceError(new OAuthError(401, 'invalid_token', 'The access token could not be verified'))
     })
     let proof
     try {

@@ -25,7 +25,9 @@
 import type { MiddlewareHandler } from 'hono'
 import type { RateLimitConfig } from '../config.js'
 import type { AppContext } from '../context.js'
-import { XrpcError } from '../xrpc/xrpc-error.js'
+import { HearthError, RateLimitExceeded, type RateLimitState } from '../errors/hearth-error.js'
+import { xrpcErrorHeaders, xrpcStatus } from '../xrpc/xrpc-error.js'
+import { rateLimitHeaders } from './rate-limit-headers.js'
 import { readBodyOnce } from '../xrpc/request-body.js'
 import { clientAddress } from './client-address.js'
 import { checkSignInIdentifier } from './identifier-limits.js'
@@ -42,14 +44,9 @@ const DAY = 24 * HOUR
  */
 export const MAX_KEYS = 20_000
 
-export interface LimitState {
-  name: string
-  limit: number
-  remaining: number
-  /** When the window ends, ms since the epoch. */
-  resetAt: number
-  windowMs: number
-}
+export type LimitState = RateLimitState
+
+export { rateLimitHeaders }
 
 /** One budget: at most `limit` points per key per window. */
 export class WindowLimiter {
@@ -102,11 +99,10 @@ export interface Charge {
   key: string
 }
 
-export class RateLimitedError extends XrpcError {
-  readonly limitName: string
-  constructor(state: LimitState) {
-    super(429, 'RateLimitExceeded', `Rate limit exceeded (${state.name}): try again after ${new Date(state.resetAt).toISOString()}`, rateLimitHeaders(state))
-    this.limitName = state.name
+/** The neutral RateLimitExceeded, with the headers the HTTP edges send along. */
+export class RateLimitedError extends RateLimitExceeded {
+  get headers(): Record<string, string> {
+    return rateLimitHeaders(this.state)
   }
 }
 
@@ -158,15 +154,6 @@ export class RateLimits {
     ]
     if (ip && ip !== 'unknown') charges.push({ limiter: this.ipWritesPerHour, key: ip })
     return charges
-  }
-}
-
-export function rateLimitHeaders(state: LimitState): Record<string, string> {
-  return {
-    'ratelimit-limit': String(state.limit),
-    'ratelimit-remaining': String(state.remaining),
-    'ratelimit-reset': String(Math.ceil(state.resetAt / 1000)),
-    'ratelimit-policy': `${state.limit};w=${Math.round(state.windowMs / 1000)}`,
   }
 }
 
@@ -258,10 +245,10 @@ export function publicRateLimits(ctx: AppContext): MiddlewareHandler {
         state = limits.take(charges)
       }
     } catch (err) {
-      if (!(err instanceof XrpcError)) throw err
+      if (!(err instanceof HearthError)) throw err
       if (err instanceof RateLimitedError) ctx.metrics.rateLimited.inc({ limit: err.limitName })
       // A body over its limit (413) or an overlong identifier (400) is answered here, before the route.
-      return c.json(err.toJSON(), err.status as never, err.headers)
+      return c.json(err.toJSON(), xrpcStatus(err) as never, xrpcErrorHeaders(err))
     }
     await next()
     if (failureKey && c.res.status === 401) limits.signInFailures.spend(failureKey, 1)

@@ -10,7 +10,7 @@ import { encode as cborEncode } from '@atproto/lex-cbor'
 import { createCid, type Cid, parseCidSafe } from '@atproto/lex-data'
 import { TID } from '@atproto/common'
 import { ensureValidNsid, ensureValidRecordKey } from '@atproto/syntax'
-import { XrpcError, invalidRequest } from '../xrpc/xrpc-error.js'
+import { InvalidRecord, invalidRequest } from '../errors/hearth-error.js'
 import { DataModelError, jsonToLexValue, lexToStorable } from './data-model.js'
 import { InvalidRecordError, type RecordValidator, type ValidationStatus } from '../lexicon/record-validator.js'
 
@@ -78,20 +78,20 @@ export function prepareWrite(req: WriteRequest, validator: RecordValidator): Pre
 
   const json = req.record
   if (!json || typeof json !== 'object' || Array.isArray(json)) {
-    throw new XrpcError(400, 'InvalidRecord', 'Record must be an object')
+    throw new InvalidRecord('Record must be an object')
   }
   let lex: Record<string, unknown>
   try {
     lex = jsonToLexValue(json) as Record<string, unknown>
   } catch (err) {
-    if (err instanceof DataModelError) throw new XrpcError(400, 'InvalidRecord', err.message)
-    throw new XrpcError(400, 'InvalidRecord', 'Record is not valid data-model JSON')
+    if (err instanceof DataModelError) throw new InvalidRecord(err.message)
+    throw new InvalidRecord('Record is not valid data-model JSON')
   }
   let validationStatus: ValidationStatus
   try {
     validationStatus = validator.validate(req.collection, rkey, lex, req.validate)
   } catch (err) {
-    if (err instanceof InvalidRecordError) throw new XrpcError(400, 'InvalidRecord', err.message)
+    if (err instanceof InvalidRecordError) throw new InvalidRecord(err.message)
     throw err
   }
   const record = lexToStorable(lex)
@@ -99,7 +99,7 @@ export function prepareWrite(req: WriteRequest, validator: RecordValidator): Pre
   try {
     bytes = cborEncode(record as never)
   } catch (err) {
-    throw new XrpcError(400, 'InvalidRecord', (err as Error).message)
+    throw new InvalidRecord((err as Error).message)
   }
   return {
     action: req.action,

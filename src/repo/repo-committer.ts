@@ -11,7 +11,7 @@ import { Repo, type CommitData } from '@atproto/repo'
 import { TID } from '@atproto/common'
 import type { Keypair } from '@atproto/crypto'
 import { parseCid, type Cid } from '@atproto/lex-data'
-import { XrpcError, invalidRequest } from '../xrpc/xrpc-error.js'
+import { BlobNotFound, InvalidRequest, InvalidSwap, RepoNotFound, invalidRequest } from '../errors/hearth-error.js'
 import type { EventLog, CommitOp, StoredEvent } from '../sequencer/event-log.js'
 import { MissingBlobError, type BlobIndex } from '../blob/blob-index.js'
 import { encodeCar } from './car-writer.js'
@@ -131,7 +131,7 @@ export class RepoCommitter {
     return lock.run(lockKey(did, ''), async () => {
       const storage = new SqlRepoStorage(tables, did, '')
       const root = await storage.getRoot()
-      if (!root) throw new XrpcError(400, 'RepoNotFound', `No repository for ${did}`)
+      if (!root) throw new RepoNotFound(`No repository for ${did}`)
       const repo = await Repo.load(storage, root)
       const commit = await repo.formatResignCommit(TID.nextStr(repo.commit.rev), keypair)
       eventLog.transaction(() => {
@@ -159,9 +159,9 @@ export class RepoCommitter {
     return lock.run(lockKey(did, scope), async () => {
       const storage = new SqlRepoStorage(tables, did, scope)
       const root = await storage.getRoot()
-      if (!root) throw new XrpcError(400, 'RepoNotFound', `No repository for ${did}`)
+      if (!root) throw new RepoNotFound(`No repository for ${did}`)
       if (opts.swapCommit !== undefined && root.toString() !== opts.swapCommit) {
-        throw new XrpcError(400, 'InvalidSwap', `Commit was at ${root.toString()}`)
+        throw new InvalidSwap(`Commit was at ${root.toString()}`)
       }
       // Each path's state as the writes so far leave it: a later write to the same path sees an earlier one.
       const before = new Map<string, Cid | null>()
@@ -179,19 +179,19 @@ export class RepoCommitter {
         const current = after.get(path) ?? null
         checkSwap(w, current?.toString() ?? null, path)
         if (w.action === 'create') {
-          if (current) throw new XrpcError(400, 'InvalidRequest', `Record already exists at ${path}`)
+          if (current) throw new InvalidRequest(`Record already exists at ${path}`)
           after.set(path, w.cid)
         } else if (w.action === 'update') {
-          if (!current) throw new XrpcError(400, 'InvalidRequest', `No record at ${path} to update`)
+          if (!current) throw new InvalidRequest(`No record at ${path} to update`)
           after.set(path, w.cid)
         } else {
-          if (!current) throw new XrpcError(400, 'InvalidRequest', `No record at ${path} to delete`)
+          if (!current) throw new InvalidRequest(`No record at ${path} to delete`)
           after.set(path, null)
         }
         if (w.action !== 'delete') {
           for (const b of w.blobs) {
             const stored = blobs.get(did, b.cid)
-            if (!stored) throw new XrpcError(400, 'BlobNotFound', `Could not find blob: ${b.cid}`)
+            if (!stored) throw new BlobNotFound(`Could not find blob: ${b.cid}`)
             if (stored.mimeType !== b.mimeType || stored.size !== b.size) {
               throw invalidRequest(`Blob ${b.cid} does not match the uploaded blob's mimeType or size`)
             }
@@ -237,7 +237,7 @@ export class RepoCommitter {
           opts.alsoInTransaction?.(event, { cid: commit.cid.toString(), rev: commit.rev })
         })
       } catch (err) {
-        if (err instanceof MissingBlobError) throw new XrpcError(400, 'BlobNotFound', err.message)
+        if (err instanceof MissingBlobError) throw new BlobNotFound(err.message)
         throw err
       }
       this.remember(key, next)
@@ -269,7 +269,7 @@ function blockEntries(commit: CommitData): [{ bytes: Uint8Array }, Uint8Array][]
 function checkSwap(w: PreparedWrite, currentCid: string | null, path: string): void {
   if (w.swapCid === undefined) return
   const ok = w.swapCid === null ? currentCid === null : currentCid === w.swapCid.toString()
-  if (!ok) throw new XrpcError(400, 'InvalidSwap', `Record at ${path} is ${currentCid ?? 'absent'}`)
+  if (!ok) throw new InvalidSwap(`Record at ${path} is ${currentCid ?? 'absent'}`)
 }
 
 /**

@@ -14,7 +14,7 @@
 import type { Lexicons } from '@atproto/lexicon'
 import { encode as cborEncode } from '@atproto/lex-cbor'
 import { TID } from '@atproto/common'
-import { XrpcError } from '../xrpc/xrpc-error.js'
+import { InvalidRecord } from '../errors/hearth-error.js'
 import { DataModelError, jsonToLexValue, lexToStorable } from '../repo/data-model.js'
 import { cidForBytes, findBlobs, type BlobUse, type PreparedRecordWrite } from '../repo/prepare-writes.js'
 import { ensureValidScopeName } from './scope-name.js'
@@ -36,27 +36,27 @@ export function prepareScopeRecord(
 ): ScopeRecordWrite {
   ensureValidScopeName(scope)
   if (!data || typeof data !== 'object' || Array.isArray(data)) {
-    throw new XrpcError(400, 'InvalidRecord', 'data must be a JSON object')
+    throw new InvalidRecord('data must be a JSON object')
   }
   const json = { $type: SCOPE_RECORD_TYPE, scope, collectedAt, data }
   let lex: Record<string, unknown>
   try {
     lex = jsonToLexValue(json) as Record<string, unknown>
   } catch (err) {
-    if (err instanceof DataModelError) throw new XrpcError(400, 'InvalidRecord', err.message.replace(/^\$\.data/, 'data'))
-    throw new XrpcError(400, 'InvalidRecord', 'data is not valid AT Protocol data-model JSON')
+    if (err instanceof DataModelError) throw new InvalidRecord(err.message.replace(/^\$\.data/, 'data'))
+    throw new InvalidRecord('data is not valid AT Protocol data-model JSON')
   }
   try {
     lexicons.assertValidRecord(SCOPE_RECORD_TYPE, lex)
   } catch (err) {
-    throw new XrpcError(400, 'InvalidRecord', (err as Error).message)
+    throw new InvalidRecord((err as Error).message)
   }
   const record = lexToStorable(lex)
   let bytes: Uint8Array
   try {
     bytes = cborEncode(record as never)
   } catch (err) {
-    throw new XrpcError(400, 'InvalidRecord', (err as Error).message)
+    throw new InvalidRecord((err as Error).message)
   }
   // `blobs` stays empty: the committer checks those against the public blob table.
   return { action, collection: scope, rkey, record, bytes, cid: cidForBytes(bytes), validationStatus: 'valid', blobs: [], scopeBlobs: findBlobs(lex) }

@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream'
 import type { Db } from '../db/open-database.js'
 import { BlobBodyError, BlobTooLargeError, BlobUploadStalledError, type BlobStore } from '../blob/blob-store.js'
 import type { BlobUse } from '../repo/prepare-writes.js'
-import { XrpcError, invalidRequest } from '../xrpc/xrpc-error.js'
+import { BlobNotFound, HearthError, invalidRequest } from '../errors/hearth-error.js'
 
 /** The blob-store namespace of an account's scope files (apart from its public blobs). */
 export const scopeBlobNamespace = (did: string) => `${did}#scopes`
@@ -68,8 +68,8 @@ export class ScopeBlobs {
     try {
       stored = await this.store.putTemp(ns, body, { maxBytes, idleTimeoutMs: this.uploadIdleTimeoutMs })
     } catch (err) {
-      if (err instanceof BlobTooLargeError) throw new XrpcError(413, 'PayloadTooLarge', `File is larger than ${maxBytes} bytes (HEARTH_MAX_INGEST_BYTES)`)
-      if (err instanceof BlobUploadStalledError) throw new XrpcError(408, 'RequestTimeout', `${err.message}: upload abandoned`)
+      if (err instanceof BlobTooLargeError) throw new HearthError('too-large', 'PayloadTooLarge', `File is larger than ${maxBytes} bytes (HEARTH_MAX_INGEST_BYTES)`)
+      if (err instanceof BlobUploadStalledError) throw new HearthError('timeout', 'RequestTimeout', `${err.message}: upload abandoned`)
       if (err instanceof BlobBodyError) throw invalidRequest(err.message)
       throw err
     }
@@ -92,7 +92,7 @@ export class ScopeBlobs {
   assertUsable(did: string, scope: string, uses: BlobUse[], where = 'data'): void {
     for (const b of uses) {
       const row = this.getStmt.get(did, scope, b.cid)
-      if (!row) throw new XrpcError(400, 'BlobNotFound', `${where}: no file ${b.cid} in scope ${scope}: upload it into this scope first (dev.hearth.scope.uploadBlob)`)
+      if (!row) throw new BlobNotFound(`${where}: no file ${b.cid} in scope ${scope}: upload it into this scope first (dev.hearth.scope.uploadBlob)`)
       if (row.mimeType !== b.mimeType || row.size !== b.size) {
         throw invalidRequest(`${where}: file ${b.cid} is ${row.mimeType}, ${row.size} bytes; the reference says ${b.mimeType}, ${b.size}`, 'InvalidRecord')
       }

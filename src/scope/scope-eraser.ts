@@ -34,7 +34,7 @@ import type { BlockTables } from '../repo/sql-repo-storage.js'
 import type { PreparedDelete } from '../repo/prepare-writes.js'
 import type { GrantStore } from '../grant/grant-store.js'
 import type { StoredEvent } from '../sequencer/event-log.js'
-import { XrpcError, invalidRequest } from '../xrpc/xrpc-error.js'
+import { AccountNotFound, HearthError, RecordNotFound, invalidRequest } from '../errors/hearth-error.js'
 import { ensureValidScopeName } from './scope-name.js'
 import { ensureValidIngestKey } from './scope-ingest.js'
 import type { ScopeRecords } from './scope-records.js'
@@ -74,7 +74,7 @@ export class ScopeEraser {
     ensureValidScopeName(scope)
     ensureValidIngestKey(key)
     this.account(did)
-    if (!this.deps.records.get(did, scope, scope, key)) throw new XrpcError(404, 'RecordNotFound', `Scope ${scope} has no record with key "${key}"`)
+    if (!this.deps.records.get(did, scope, scope, key)) throw new RecordNotFound(`Scope ${scope} has no record with key "${key}"`, 'not-found')
     return this.erase(did, scope, [key], { kind: 'record', detail: key })
   }
 
@@ -98,7 +98,7 @@ export class ScopeEraser {
   async deleteScope(did: string, scope: string): Promise<ErasedScope> {
     ensureValidScopeName(scope)
     this.account(did)
-    if (!this.deps.tables.getRoot.get(did, scope)) throw new XrpcError(404, 'ScopeNotFound', `No scope ${scope} in this account`)
+    if (!this.deps.tables.getRoot.get(did, scope)) throw new HearthError('not-found', 'ScopeNotFound', `No scope ${scope} in this account`)
     const keys = this.deps.scopeRecords.keys(did, scope)
     if (keys.length > 0) return this.erase(did, scope, keys, { kind: 'scope', detail: 'whole scope', whole: true })
     // Nothing to delete op by op: drop the empty repository under its lock, without a commit.
@@ -162,7 +162,7 @@ export class ScopeEraser {
   }
 
   private account(did: string): void {
-    if (!this.deps.accounts.get(did)) throw new XrpcError(400, 'AccountNotFound', `No account ${did}`)
+    if (!this.deps.accounts.get(did)) throw new AccountNotFound(`No account ${did}`)
   }
 
   private scopesOf(did: string): string[] {

@@ -25,7 +25,7 @@ import type { SigningKeyVault } from '../account/signing-key-vault.js'
 import type { RepoCommitter } from '../repo/repo-committer.js'
 import type { RecordIndex } from '../repo/record-index.js'
 import type { BlockTables } from '../repo/sql-repo-storage.js'
-import { XrpcError, invalidRequest } from '../xrpc/xrpc-error.js'
+import { AccountNotFound, HearthError, invalidRequest } from '../errors/hearth-error.js'
 import { prepareScopeRecord, type ScopeRecordWrite } from './prepare-scope-record.js'
 import { ensureValidScopeName } from './scope-name.js'
 import type { ScopeRecords } from './scope-records.js'
@@ -66,7 +66,7 @@ class ScopeRepoExists extends Error {}
 export function ensureValidIngestKey(key: unknown, where = 'key'): string {
   if (typeof key === 'string' && isValidRecordKey(key)) return key
   const shown = typeof key === 'string' ? `"${key.slice(0, 80)}"` : typeof key
-  throw new XrpcError(400, 'InvalidRecordKey', `${where} ${shown} is not a record key: 1-512 characters of A-Z a-z 0-9 . - _ : ~, not "." or ".."`)
+  throw new HearthError('invalid', 'InvalidRecordKey', `${where} ${shown} is not a record key: 1-512 characters of A-Z a-z 0-9 . - _ : ~, not "." or ".."`)
 }
 
 export class ScopeIngest {
@@ -79,7 +79,7 @@ export class ScopeIngest {
     } catch (err) {
       // Keys are sorted into create/update before the scope's write lock is taken: a concurrent ingest of the
       // same key can get there first, which the committer catches. Sorting again once settles it.
-      if (err instanceof XrpcError && /^(Record already exists|No record at)/.test(err.message)) return this.ingestOnce(did, scope, items)
+      if (err instanceof HearthError && /^(Record already exists|No record at)/.test(err.message)) return this.ingestOnce(did, scope, items)
       throw err
     }
   }
@@ -88,7 +88,7 @@ export class ScopeIngest {
     ensureValidScopeName(scope)
     const { accounts, records, scopeRecords, scopeBlobs, committer, tables } = this.deps
     const account = accounts.get(did)
-    if (!account) throw new XrpcError(400, 'AccountNotFound', `No account ${did}`)
+    if (!account) throw new AccountNotFound(`No account ${did}`)
     if (account.status !== 'active') throw invalidRequest(`Account ${did} is ${account.status}`, 'AccountDeactivated')
     if (items.length === 0) throw invalidRequest('data must hold at least one object', 'InvalidRecord')
     if (items.length > MAX_INGEST_BATCH) {
@@ -130,7 +130,7 @@ export class ScopeIngest {
         writes.push(w)
         out.push({ rkey: w.rkey, cid: w.cid.toString(), action: 'update' })
       } catch (err) {
-        if (err instanceof XrpcError && many) throw new XrpcError(err.status, err.error, `data[${i}]: ${err.message.replace(/^data: /, '')}`)
+        if (err instanceof HearthError && many) err.message = `data[${i}]: ${err.message.replace(/^data: /, '')}`
         throw err
       }
     })
@@ -158,7 +158,7 @@ export class ScopeIngest {
     const { tables, committer, vault, accounts } = this.deps
     if (tables.getRoot.get(did, scope)) return
     const account = accounts.get(did)
-    if (!account) throw new XrpcError(400, 'AccountNotFound', `No account ${did}`)
+    if (!account) throw new AccountNotFound(`No account ${did}`)
     const keypair = await vault.keypair(did, account.signingKeyEnc)
     try {
       await committer.createRepo(

@@ -8,7 +8,7 @@
  * ensureValidScopeName('instagram.profile') // ok
  * isValidScopeName('Instagram')             // false
  */
-import { XrpcError } from '../xrpc/xrpc-error.js'
+import { HearthError } from '../errors/hearth-error.js'
 
 /** Longest accepted name; MST keys are `<scope>/<rkey>` and must stay well under 1024 bytes. */
 export const MAX_SCOPE_NAME_LENGTH = 128
@@ -23,16 +23,13 @@ export function isValidScopeName(name: unknown): name is string {
 export function ensureValidScopeName(name: unknown, field = 'scope'): string {
   if (isValidScopeName(name)) return name
   const shown = typeof name === 'string' ? `"${name.slice(0, 80)}"` : typeof name
-  throw new XrpcError(
-    400,
-    'InvalidScope',
-    `${field} ${shown} is not a scope name: use source.category or source.category.subcategory, each part a lowercase letter then lowercase letters, digits or _ (at most ${MAX_SCOPE_NAME_LENGTH} characters)`,
+  throw new HearthError('invalid', 'InvalidScope', `${field} ${shown} is not a scope name: use source.category or source.category.subcategory, each part a lowercase letter then lowercase letters, digits or _ (at most ${MAX_SCOPE_NAME_LENGTH} characters)`,
   )
 }
 
 /** A list of scope names, each valid, without repeats (order kept). */
 export function ensureValidScopeList(names: unknown, field = 'scopes'): string[] {
-  if (!Array.isArray(names) || names.length === 0) throw new XrpcError(400, 'InvalidScope', `${field} must list at least one scope`)
+  if (!Array.isArray(names) || names.length === 0) throw new HearthError('invalid', 'InvalidScope', `${field} must list at least one scope`)
   const out: string[] = []
   names.forEach((n, i) => {
     const name = ensureValidScopeName(n, `${field}[${i}]`)

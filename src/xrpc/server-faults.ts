@@ -9,6 +9,7 @@
  * const fault = serverFault(err)   // XrpcError(507, 'StorageFull', …) or null
  */
 import { XrpcError } from './xrpc-error.js'
+import { MAX_ERROR_MESSAGE } from '../errors/hearth-error.js'
 
 const FULL_CODES = new Set(['SQLITE_FULL', 'ENOSPC', 'EDQUOT'])
 
@@ -26,8 +27,8 @@ function isStorageFull(err: unknown, depth = 0): boolean {
   return isStorageFull((err as { cause?: unknown }).cause, depth + 1)
 }
 
-/** Longest error message sent back; a caller's input echoed in one is cut to fit. */
-export const MAX_ERROR_MESSAGE = 300
+/** Longest error message sent back; a caller's input echoed in one is cut to fit (one number for every edge). */
+export { MAX_ERROR_MESSAGE }
 
 /** Cuts a message that echoes a long input (a 14 KB cursor, a whole path) down to MAX_ERROR_MESSAGE characters. */
 export function cutMessage(message: string): string {

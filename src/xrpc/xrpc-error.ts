@@ -1,27 +1,72 @@
 /**
- * The one error type routes and services throw for a client's mistake. The
- * router turns it into `{ error, message }` with its status; anything else
- * thrown is a server bug and becomes a logged 500.
+ * Errors at the XRPC edge. Services throw the neutral `HearthError`
+ * (src/errors/); the router turns any of them into `{ error, message }` with
+ * the status `xrpcStatus` picks, and anything else thrown is a server bug
+ * (a logged 500). `XrpcError` is a HearthError with an explicit status, for
+ * what only the edge knows (405, 426, a body too large on the wire).
+ *
+ * @example
+ * throw new XrpcError(405, 'InvalidRequest', 'use POST')
+ * return c.json(err.toJSON(), xrpcStatus(err))
  */
-import { cutMessage } from './server-faults.js'
+import { HearthError, RateLimitExceeded, type ErrorKind } from '../errors/hearth-error.js'
+import { rateLimitHeaders } from '../ops/rate-limit-headers.js'
 
-export class XrpcError extends Error {
+export { HearthError } from '../errors/hearth-error.js'
+
+const KIND_OF_STATUS = new Map<number, ErrorKind>([
+  [401, 'unauthenticated'],
+  [403, 'forbidden'],
+  [404, 'not-found'],
+  [409, 'conflict'],
+  [408, 'timeout'],
+  [413, 'too-large'],
+  [429, 'rate-limited'],
+  [501, 'not-implemented'],
+  [502, 'upstream-failed'],
+  [503, 'unavailable'],
+])
+
+const STATUS_OF_KIND: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'too-large': 413,
+  timeout: 408,
+  'rate-limited': 429,
+  'upstream-failed': 502,
+  unavailable: 503,
+  'not-implemented': 501,
+}
+
+export class XrpcError extends HearthError {
   constructor(
     readonly status: number,
-    readonly error: string,
+    error: string,
     message: string,
     readonly headers?: Record<string, string>,
   ) {
-    super(message)
-    this.name = 'XrpcError'
-  }
-
-  toJSON() {
-    // Messages may quote what the caller sent: never send a long input back whole.
-    return { error: this.error, message: cutMessage(this.message) }
+    super(KIND_OF_STATUS.get(status) ?? (status >= 500 ? 'unavailable' : 'invalid'), error, message)
   }
 }
 
+/** The HTTP status an XRPC client gets for this error. */
+export function xrpcStatus(err: HearthError): number {
+  if (err instanceof XrpcError) return err.status
+  return STATUS_OF_KIND[err.kind]
+}
+
+/** Response headers that go with the error (a rate limit's budget). */
+export function xrpcErrorHeaders(err: HearthError): Record<string, string> | undefined {
+  if (err instanceof XrpcError) return err.headers
+  if (err instanceof RateLimitExceeded) return rateLimitHeaders(err.state)
+  return undefined
+}
+
+
+// The edge's helpers keep returning XrpcError (explicit status), as they always did.
 export const invalidRequest = (message: string, error = 'InvalidRequest') => new XrpcError(400, error, message)
 export const authRequired = (message = 'Authentication required', error = 'AuthenticationRequired') =>
   new XrpcError(401, error, message)

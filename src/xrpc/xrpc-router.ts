@@ -15,7 +15,7 @@ import type { AuthMode, Credentials } from '../auth/request-auth.js'
 import { requestFacts } from '../auth/request-facts.js'
 import { assertPermitted } from '../auth/method-permissions.js'
 import type { AppContext } from '../context.js'
-import { XrpcError } from './xrpc-error.js'
+import { HearthError, XrpcError, xrpcErrorHeaders, xrpcStatus } from './xrpc-error.js'
 import { readBodyOnce } from './request-body.js'
 import { serverFault } from './server-faults.js'
 
@@ -117,8 +117,8 @@ function assertValidOutput(ctx: AppContext, nsid: string, json: unknown): void {
 }
 
 export function xrpcErrorResponse(c: Context, err: unknown, ctx: AppContext): Response {
-  if (err instanceof XrpcError) {
-    return c.json(err.toJSON(), err.status as never, err.headers)
+  if (err instanceof HearthError) {
+    return c.json(err.toJSON(), xrpcStatus(err) as never, xrpcErrorHeaders(err))
   }
   const fault = serverFault(err)
   if (fault) {

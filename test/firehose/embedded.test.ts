@@ -11,6 +11,7 @@ import { Hono } from 'hono'
 import { serve, type ServerType } from '@hono/node-server'
 import { AtpAgent } from '@atproto/api'
 import { createPds, loadConfig } from '../../src/index.js'
+import { pdsContext } from '../../src/embed/internals.js'
 import { freePort, startTestPlc } from '../helpers/test-server.js'
 import type { EmbeddedPlc } from '../../src/identity/embedded-plc.js'
 import { CommitChainChecker, StreamReader } from './stream-reader.js'
@@ -62,7 +63,7 @@ describe('the firehose of an embedded Hearth', () => {
         record: { $type: 'app.bsky.feed.post', text: `note ${i}`, createdAt: new Date().toISOString() },
       })
     }
-    const last = pds.ctx.eventLog.lastSeq()
+    const last = pdsContext(pds).eventLog.lastSeq()
     await reader.untilSeq(last)
     expect(reader.frames.map((f) => f.t)).toEqual(['#identity', '#account', '#commit', '#sync', '#commit', '#commit', '#commit'])
     const chain = new CommitChainChecker(new IdResolver({ plcUrl: plc.url }))

@@ -17,6 +17,8 @@ import { serve, type ServerType } from '@hono/node-server'
 import { AtpAgent } from '@atproto/api'
 import { createPds, loadConfig, type Config, type Pds } from '../../src/index.js'
 import { startEmbeddedPlc, type EmbeddedPlc } from '../../src/identity/embedded-plc.js'
+import { pdsContext } from '../../src/embed/internals.js'
+import type { AppContext } from '../../src/context.js'
 
 export interface TestAccount {
   did: string
@@ -29,13 +31,21 @@ export interface TestServer {
   url: string
   plcUrl: string
   dataDir: string
-  pds: Pds
+  /** The Pds, with its wiring (`ctx`) reachable for tests: not part of the public face. */
+  pds: TestPds
   /** An agent with no session. */
   agent(): AtpAgent
   /** Creates an account (registration is open on test servers) and logs an agent in. */
   createAccount(name?: string): Promise<TestAccount>
   /** Stops Hearth (and the PLC directory if this server started it); keeps the data folder unless `removeData`. */
   close(opts?: { removeData?: boolean }): Promise<void>
+}
+
+export type TestPds = Pds & { ctx: AppContext }
+
+/** A Pds with its internal wiring attached, for tests that look inside. */
+export function withContext(pds: Pds): TestPds {
+  return Object.assign(pds, { ctx: pdsContext(pds) })
 }
 
 let counter = 0
@@ -68,7 +78,7 @@ export async function startTestServer(
     },
     opts.config,
   )
-  const pds = await createPds(config)
+  const pds = withContext(await createPds(config))
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: pds.app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s))
   })

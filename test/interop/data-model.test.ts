@@ -11,7 +11,7 @@ import { DataModelError, assertDataModelJson, jsonToLexValue, lexToStorable } fr
 import { cidForBytes, prepareWrite } from '../../src/repo/prepare-writes.js'
 import { RecordValidator } from '../../src/lexicon/record-validator.js'
 import { loadLexicons } from '../../src/lexicon/load-lexicons.js'
-import { XrpcError } from '../../src/xrpc/xrpc-error.js'
+import { HearthError, xrpcStatus } from '../../src/xrpc/xrpc-error.js'
 import { json } from './interop-vectors.js'
 
 interface EncodingFixture {
@@ -88,9 +88,9 @@ describe('data-model-invalid.json', () => {
       } catch (e) {
         err = e
       }
-      expect(err).toBeInstanceOf(XrpcError)
-      expect((err as XrpcError).status).toBe(400)
-      expect((err as XrpcError).error).toBe('InvalidRecord')
+      expect(err).toBeInstanceOf(HearthError)
+      expect(xrpcStatus(err as HearthError)).toBe(400)
+      expect((err as HearthError).error).toBe('InvalidRecord')
     })
   }
 })

@@ -12,7 +12,7 @@ import { Lexicons } from '@atproto/lexicon'
 import { prepareWrite } from '../../src/repo/prepare-writes.js'
 import { RecordValidator } from '../../src/lexicon/record-validator.js'
 import { loadLexicons } from '../../src/lexicon/load-lexicons.js'
-import { XrpcError } from '../../src/xrpc/xrpc-error.js'
+import { HearthError, xrpcStatus } from '../../src/xrpc/xrpc-error.js'
 import { interopDir, json } from './interop-vectors.js'
 
 interface RecordCase {
@@ -74,9 +74,9 @@ describe('record-data-invalid.json through prepareWrite', () => {
         } catch (e) {
           err = e
         }
-        expect(err, `validate=${validate}`).toBeInstanceOf(XrpcError)
-        expect((err as XrpcError).status).toBe(400)
-        expect((err as XrpcError).error).toBe('InvalidRecord')
+        expect(err, `validate=${validate}`).toBeInstanceOf(HearthError)
+        expect(xrpcStatus(err as HearthError)).toBe(400)
+        expect((err as HearthError).error).toBe('InvalidRecord')
       }
     })
   }

@@ -20,7 +20,7 @@ import { normalizeValidHandle } from '../../src/identity/handles.js'
 import { prepareWrite } from '../../src/repo/prepare-writes.js'
 import { RecordValidator } from '../../src/lexicon/record-validator.js'
 import { loadLexicons } from '../../src/lexicon/load-lexicons.js'
-import { XrpcError } from '../../src/xrpc/xrpc-error.js'
+import { HearthError, xrpcStatus } from '../../src/xrpc/xrpc-error.js'
 import { label, lines } from './interop-vectors.js'
 
 /** True when `fn` returns, false when it throws. */
@@ -77,9 +77,9 @@ describe("syntax vectors through Hearth's own checks", () => {
       } catch (e) {
         err = e
       }
-      expect(err, label(h)).toBeInstanceOf(XrpcError)
-      expect((err as XrpcError).error, label(h)).toBe('InvalidHandle')
-      expect((err as XrpcError).status).toBe(400)
+      expect(err, label(h)).toBeInstanceOf(HearthError)
+      expect((err as HearthError).error, label(h)).toBe('InvalidHandle')
+      expect(xrpcStatus(err as HearthError)).toBe(400)
     }
   })
 
@@ -153,6 +153,6 @@ function expectBadRequest(fn: () => unknown, what: string) {
   } catch (e) {
     err = e
   }
-  expect(err, label(what)).toBeInstanceOf(XrpcError)
-  expect((err as XrpcError).status, label(what)).toBe(400)
+  expect(err, label(what)).toBeInstanceOf(HearthError)
+  expect(xrpcStatus(err as HearthError), label(what)).toBe(400)
 }

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestAccount, type TestServer } from '../helpers/test-server.js'
 import { ACCESS_REQUEST_TTL_MS, MAX_PENDING_PER_APP } from '../../src/grant/access-requests.js'
-import { XrpcError } from '../../src/xrpc/xrpc-error.js'
+import { HearthError, xrpcStatus } from '../../src/xrpc/xrpc-error.js'
 import { TestApp } from './test-app.js'
 import { ControlClient } from '../../src/control/control-client.js'
 
@@ -28,12 +28,13 @@ afterAll(() => server?.close({ removeData: true }))
 const requests = () => server.pds.ctx.scopes.requests
 const grants = () => server.pds.ctx.scopes.grants
 const ask = (scopes: string[], ownerDid: string | null = null) => requests().create({ appDid: app.did, ownerDid, scopes, reason: 'test' })
-const refusal = (fn: () => unknown): XrpcError => {
+/** What the XRPC edge would answer for the service's refusal. */
+const refusal = (fn: () => unknown): { error: string; status: number } => {
   try {
     fn()
   } catch (err) {
-    expect(err).toBeInstanceOf(XrpcError)
-    return err as XrpcError
+    expect(err).toBeInstanceOf(HearthError)
+    return { error: (err as HearthError).error, status: xrpcStatus(err as HearthError) }
   }
   throw new Error('did not refuse')
 }

@@ -5,7 +5,7 @@
 import { controlRoute } from '../control-route.js'
 import { accountNamed, jsonBody, optionalString } from '../control-input.js'
 import type { Account } from '../../account/account-store.js'
-import { invalidRequest } from '../../xrpc/xrpc-error.js'
+import { invalidRequest } from '../../errors/hearth-error.js'
 import { AccountRemoval } from '../../ops/account-removal.js'
 import { didDocFor } from '../../identity/did-documents.js'
 

@@ -16,7 +16,7 @@ import { accountNamed, jsonBody } from '../control-input.js'
 import { prepareWrite } from '../../repo/prepare-writes.js'
 import { ingestItems } from '../../scope/ingest-items.js'
 import { WRITE_POINTS } from '../../ops/rate-limits.js'
-import { XrpcError, invalidRequest } from '../../xrpc/xrpc-error.js'
+import { HearthError, invalidRequest } from '../../errors/hearth-error.js'
 import type { AppContext } from '../../context.js'
 
 /** Most records one call may carry: one commit, built in memory. */
@@ -68,7 +68,7 @@ export async function ingestIntoCollection(
     try {
       return prepareWrite({ action: 'create', collection, record: '$type' in r ? r : { $type: collection, ...r }, validate }, ctx.recordValidator)
     } catch (err) {
-      if (err instanceof XrpcError) throw new XrpcError(err.status, err.error, `records[${i}]: ${err.message}`)
+      if (err instanceof HearthError) err.message = `records[${i}]: ${err.message}`
       throw err
     }
   })

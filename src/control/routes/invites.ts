@@ -3,7 +3,7 @@
  */
 import { controlRoute } from '../control-route.js'
 import { jsonBody, optionalInt } from '../control-input.js'
-import { invalidRequest } from '../../xrpc/xrpc-error.js'
+import { invalidRequest } from '../../errors/hearth-error.js'
 
 export const inviteRoutes = [
   controlRoute({

@@ -4,7 +4,7 @@
 import path from 'node:path'
 import { controlRoute, type ControlRoute } from '../control-route.js'
 import { accountNamed, jsonBody, optionalString } from '../control-input.js'
-import { XrpcError, invalidRequest } from '../../xrpc/xrpc-error.js'
+import { HearthError, RepoNotFound, invalidRequest } from '../../errors/hearth-error.js'
 import { BackupError, backupServer } from '../../ops/backup.js'
 import { databaseSizeBytes } from '../../observability/metrics.js'
 import type { AppContext } from '../../context.js'
@@ -43,7 +43,7 @@ export function operationRoutes(hooks: OperationHooks): ControlRoute[] {
       handler(c, ctx) {
         const account = accountNamed(ctx, c.req.param('account'))
         const car = ctx.repoReader.exportCar(account.did)
-        if (!car) throw new XrpcError(404, 'RepoNotFound', `No repository for ${account.did}`)
+        if (!car) throw new RepoNotFound(`No repository for ${account.did}`, 'not-found')
         return new Response(car, {
           headers: { 'content-type': 'application/vnd.ipld.car', 'x-hearth-did': account.did },
         })
@@ -57,7 +57,7 @@ export function operationRoutes(hooks: OperationHooks): ControlRoute[] {
         const body = await jsonBody(c, 64 * 1024)
         const dest = optionalString(body, 'dest')
         if (!dest || !path.isAbsolute(dest)) throw invalidRequest('dest must be an absolute folder path')
-        if (backupRunning) throw new XrpcError(409, 'BackupRunning', 'A backup is already running')
+        if (backupRunning) throw new HearthError('conflict', 'BackupRunning', 'A backup is already running')
         backupRunning = true
         try {
           const manifest = await backupServer({ db: ctx.db, config: ctx.config, dest })
@@ -76,7 +76,7 @@ export function operationRoutes(hooks: OperationHooks): ControlRoute[] {
       path: '/crawl',
       description: 'Ask the relays in HEARTH_CRAWLERS to crawl this server now',
       handler(c) {
-        if (!hooks.requestCrawl) throw new XrpcError(501, 'NotImplemented', 'Crawl requests are not wired into this server')
+        if (!hooks.requestCrawl) throw new HearthError('not-implemented', 'NotImplemented', 'Crawl requests are not wired into this server')
         const crawlers = hooks.requestCrawl()
         return c.json({ crawlers, requested: crawlers.length > 0 })
       },

@@ -8,7 +8,7 @@
  */
 import { xrpcMethod } from '../../../xrpc-router.js'
 import { readBodyOnce } from '../../../request-body.js'
-import { XrpcError, invalidRequest } from '../../../xrpc-error.js'
+import { HearthError, XrpcError, invalidRequest } from '../../../xrpc-error.js'
 import { ensureValidScopeName } from '../../../../scope/scope-name.js'
 import { ingestItems } from '../../../../scope/ingest-items.js'
 
@@ -25,7 +25,7 @@ export default xrpcMethod({
     const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase()
     if (type !== 'application/json') throw invalidRequest(`${NSID} takes application/json input (got ${type || 'no content type'})`)
     const raw = await readBodyOnce(c.req.raw, limit).catch((err) => {
-      throw err instanceof XrpcError && err.status === 413 ? tooLarge() : err
+      throw err instanceof HearthError && err.kind === 'too-large' ? tooLarge() : err
     })
     let body: unknown
     try {

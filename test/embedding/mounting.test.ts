@@ -13,9 +13,10 @@ import { Hono } from 'hono'
 import { serve, type ServerType } from '@hono/node-server'
 import { WebSocket, WebSocketServer } from 'ws'
 import { AtpAgent } from '@atproto/api'
-import { createPds, loadConfig, type Pds } from '../src/index.js'
-import { freePort, startTestPlc } from './helpers/test-server.js'
-import type { EmbeddedPlc } from '../src/identity/embedded-plc.js'
+import { createPds, loadConfig, type Pds } from '../../src/index.js'
+import { pdsContext } from '../../src/embed/internals.js'
+import { freePort, startTestPlc } from '../helpers/test-server.js'
+import type { EmbeddedPlc } from '../../src/identity/embedded-plc.js'
 
 describe('Hearth mounted in a host Hono app', () => {
   let plc: EmbeddedPlc
@@ -91,7 +92,7 @@ describe('Hearth mounted in a host Hono app', () => {
     expect(health.status).toBe(200)
     const agent = new AtpAgent({ service: url })
     const described = await agent.com.atproto.server.describeServer()
-    expect(described.data.did).toBe(pds.ctx.config.serviceDid)
+    expect(described.data.did).toBe(pds.info.serviceDid)
     await agent.createAccount({ handle: 'hosted.test', password: 'hosted-password', email: 'hosted@example.com' })
     const created = await agent.com.atproto.repo.createRecord({
       repo: agent.session!.did,
@@ -142,7 +143,7 @@ describe('Hearth mounted in a host Hono app', () => {
       ;(server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.()
     })
     await pds.close()
-    expect(pds.ctx.db.open).toBe(false)
+    expect(pdsContext(pds).db.open).toBe(false)
     await pds.close()
   })
 })
