@@ -296,7 +296,7 @@ describe('what never leaves the PDS', () => {
 
   it('account, identity, admin, sync and Hearth methods Hearth does not serve are 404, never forwarded', async () => {
     const before = svc.seen.length
-    for (const nsid of ['com.atproto.server.confirmEmail', 'com.atproto.server.requestEmailUpdate', 'com.atproto.identity.signPlcOperation', 'com.atproto.admin.getAccountInfo', 'com.atproto.sync.notifyOfUpdate', 'dev.hearth.scope.nothing', 'COM.ATPROTO.SERVER.updateEmail']) {
+    for (const nsid of ['com.atproto.server.confirmEmail', 'com.atproto.server.requestEmailUpdate', 'com.atproto.admin.getAccountInfo', 'com.atproto.sync.notifyOfUpdate', 'dev.hearth.scope.nothing', 'COM.ATPROTO.SERVER.updateEmail']) {
       await expectErrorResponse(await xrpc(nsid, { headers: { ...auth(), 'atproto-proxy': `${svc.did}#test_svc` } }), 404, 'MethodNotImplemented')
     }
     expect(svc.seen.length).toBe(before)

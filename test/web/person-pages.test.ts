@@ -427,7 +427,7 @@ describe('the person’s pages', () => {
     await first.goto(`${server.url}/account/delete`)
     // The page offers the export and the move first.
     expect(await first.locator('a[href="/account/export/repo.car"]').count()).toBe(1)
-    expect(await first.locator('a[href="/account/move"]').count()).toBe(1)
+    expect(await first.locator('main a[href="/account/move"]').count()).toBe(1)
     await first.fill('input[name=confirm]', 'not-my-handle')
     await first.click('[data-field=delete]')
     expect(await first.textContent('[data-field=problem]')).toContain('Nothing was deleted')
