@@ -13,9 +13,13 @@ import { repoMethods } from './xrpc/com/atproto/repo/index.js'
 import { syncMethods } from './xrpc/com/atproto/sync/index.js'
 import { identityMethods } from './xrpc/com/atproto/identity/index.js'
 import { hearthMethods } from './xrpc/dev/hearth/index.js'
+import { actorMethods } from './xrpc/app/bsky/actor/index.js'
+import { feedMethods } from './xrpc/app/bsky/feed/index.js'
+import { proxyFallback } from './proxy/forward-call.js'
 import { scopeStreamRoute } from './scope/scope-stream.js'
 import { wellKnownRoutes } from './identity/well-known-routes.js'
 import { webRoutes } from '../web/routes.js'
+import { oauthRoutes } from './oauth/oauth-routes.js'
 import { installPublicEdge } from './ops/public-edge.js'
 import { firehoseSocketServer, SUBSCRIBE_REPOS_PATH } from './sequencer/firehose-socket.js'
 
@@ -31,12 +35,13 @@ export function buildApp(ctx: AppContext): BuiltApp {
   installPublicEdge(app, ctx)
   app.get('/xrpc/_health', (c) => c.json({ version: '0.1.0' }))
   app.route('/', wellKnownRoutes(ctx))
+  app.route('/', oauthRoutes(ctx))
   app.route('/', webRoutes(ctx))
   // Reached only by a plain GET: the WebSocket upgrade goes through `upgrade` below.
   app.get(SUBSCRIBE_REPOS_PATH, (c) =>
     c.json({ error: 'InvalidRequest', message: 'subscribeRepos is a WebSocket: connect with Upgrade: websocket' }, 426),
   )
-  app.route('/', xrpcRouter(ctx, [...serverMethods, ...repoMethods, ...syncMethods, ...identityMethods, ...hearthMethods]))
+  app.route('/', xrpcRouter(ctx, [...serverMethods, ...repoMethods, ...syncMethods, ...identityMethods, ...hearthMethods, ...actorMethods, ...feedMethods], { fallback: proxyFallback(ctx) }))
   app.notFound((c) => c.json({ error: 'NotFound', message: cutMessage(`Nothing at ${c.req.path}`) }, 404))
   app.onError((err, c) => {
     const fault = serverFault(err)

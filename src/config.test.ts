@@ -148,3 +148,26 @@ describe('loadConfig', () => {
     }
   })
 })
+
+describe('loadConfig: services calls are forwarded to', () => {
+  const appView = { HEARTH_APPVIEW_URL: 'https://api.bsky.app', HEARTH_APPVIEW_DID: 'did:web:api.bsky.app' }
+
+  it('reads the AppView and chat service, both halves or neither', () => {
+    const c = loadConfig({ ...appView, HEARTH_CHAT_URL: 'https://api.bsky.chat', HEARTH_CHAT_DID: 'did:web:api.bsky.chat', HEARTH_PROXY_TIMEOUT_MS: '5000' })
+    expect(c.appView).toEqual({ url: 'https://api.bsky.app', did: 'did:web:api.bsky.app' })
+    expect(c.chat).toEqual({ url: 'https://api.bsky.chat', did: 'did:web:api.bsky.chat' })
+    expect(c.proxyTimeoutMs).toBe(5000)
+    expect(loadConfig({}).appView).toBeUndefined()
+    expect(loadConfig({}).proxyAllowHttpLoopback).toBe(false)
+    expect(configError({ HEARTH_APPVIEW_URL: 'https://api.bsky.app' }).message).toMatch(/^HEARTH_APPVIEW_DID/)
+    expect(configError({ HEARTH_CHAT_DID: 'did:web:api.bsky.chat' }).message).toMatch(/^HEARTH_CHAT_URL/)
+  })
+
+  it('refuses a bad DID, a DID with a fragment, and plain http unless loopback development is on', () => {
+    expect(configError({ ...appView, HEARTH_APPVIEW_DID: 'api.bsky.app' }).message).toMatch(/^HEARTH_APPVIEW_DID/)
+    expect(configError({ ...appView, HEARTH_APPVIEW_DID: 'did:web:api.bsky.app#bsky_appview' }).message).toMatch(/^HEARTH_APPVIEW_DID.*fragment/)
+    expect(configError({ ...appView, HEARTH_APPVIEW_URL: 'http://localhost:2584' }).message).toMatch(/^HEARTH_APPVIEW_URL.*https/)
+    expect(configError({ ...appView, HEARTH_APPVIEW_URL: 'http://appview.example', HEARTH_PROXY_ALLOW_HTTP_LOOPBACK: 'true' }).message).toMatch(/^HEARTH_APPVIEW_URL.*loopback/)
+    expect(loadConfig({ ...appView, HEARTH_APPVIEW_URL: 'http://localhost:2584', HEARTH_PROXY_ALLOW_HTTP_LOOPBACK: 'true' }).appView!.url).toBe('http://localhost:2584')
+  })
+})

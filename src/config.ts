@@ -7,6 +7,8 @@
  * const pds = await createPds(config)
  */
 import path from 'node:path'
+import { ensureValidDid } from '@atproto/syntax'
+import { endpointProblem } from './proxy/endpoint-policy.js'
 
 export type Registration = 'open' | 'invite' | 'closed'
 
@@ -71,6 +73,8 @@ export interface Config {
   firehosePingSec: number
   /** Relays (origins) sent com.atproto.sync.requestCrawl at start and when accounts are created. */
   crawlers: string[]
+  /** OAuth client ids (metadata URLs) of first-party frontends: they get a session without the consent screen. */
+  oauthTrustedClients: string[]
   /** Least number of seconds between two requestCrawl calls to the crawlers. */
   crawlIntervalSec: number
   /** Unix socket of the control app (admin, ingest, metrics); null when HEARTH_CONTROL_SOCKET=off. */
@@ -84,6 +88,20 @@ export interface Config {
   /** How long SIGTERM/SIGINT may take before the process stops waiting and exits 1. */
   shutdownTimeoutMs: number
   rateLimits: RateLimitConfig
+  /** The AppView app.bsky.* calls go to without an atproto-proxy header (HEARTH_APPVIEW_URL + _DID). */
+  appView: ServiceConfig | undefined
+  /** The chat service chat.bsky.* calls go to without an atproto-proxy header (HEARTH_CHAT_URL + _DID). */
+  chat: ServiceConfig | undefined
+  /** How long a proxied call may wait for the service's answer (and between two chunks of it). */
+  proxyTimeoutMs: number
+  /** Loopback development: allow proxying to http://localhost-style endpoints. */
+  proxyAllowHttpLoopback: boolean
+}
+
+/** A service calls are forwarded to: its endpoint and its DID (the `aud` of the tokens sent to it). */
+export interface ServiceConfig {
+  url: string
+  did: string
 }
 
 /** Request budgets, kept in memory. Windows: session and sign-in limits per 5 minutes, writes per hour and per day. */
@@ -163,6 +181,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     firehoseMaxBufferBytes: intVar(env, 'HEARTH_FIREHOSE_MAX_BUFFER_BYTES', 8 * 1024 * 1024, 64 * 1024, 1 << 30),
     firehosePingSec: intVar(env, 'HEARTH_FIREHOSE_PING_SEC', 30, 1, 3600),
     crawlers: crawlersVar(env),
+    oauthTrustedClients: trustedClientsVar(env),
     crawlIntervalSec: intVar(env, 'HEARTH_CRAWL_INTERVAL_SEC', 20 * 60, 1, 7 * 24 * 3600),
     controlSocket: controlSocketVar(env),
     controlIngestMaxBytes: intVar(env, 'HEARTH_CONTROL_INGEST_MAX_BYTES', 50 * 1024 * 1024, 1024, 1 << 30),
@@ -181,6 +200,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       signInFailures: intVar(env, 'HEARTH_RATE_SIGNIN_FAILURES', 30, 1, 1e9),
       ingestPointsPerHour: intVar(env, 'HEARTH_RATE_INGEST_POINTS_HOUR', 3_000_000, 1, 1e12),
     },
+    appView: serviceVar(env, 'HEARTH_APPVIEW_URL', 'HEARTH_APPVIEW_DID'),
+    chat: serviceVar(env, 'HEARTH_CHAT_URL', 'HEARTH_CHAT_DID'),
+    proxyTimeoutMs: intVar(env, 'HEARTH_PROXY_TIMEOUT_MS', 30_000, 100, 600_000),
+    proxyAllowHttpLoopback: boolVar(env, 'HEARTH_PROXY_ALLOW_HTTP_LOOPBACK', false),
   }
   const merged = { ...config, ...overrides }
   // The default socket lives in the data folder: follow an overridden dataDir.
@@ -221,6 +244,21 @@ function crawlersVar(env: Env): string[] {
     .map((u) => u.trim())
     .filter(Boolean)
     .map((u) => urlVar({ HEARTH_CRAWLERS: u }, 'HEARTH_CRAWLERS', ''))
+}
+
+function trustedClientsVar(env: Env): string[] {
+  const raw = env.HEARTH_OAUTH_TRUSTED_CLIENTS
+  if (!raw) return []
+  return raw
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean)
+    .map((u) => {
+      if (!/^https:\/\/[^/]+\/./.test(u) && !u.startsWith('http://localhost')) {
+        throw new ConfigError('HEARTH_OAUTH_TRUSTED_CLIENTS', `"${u}" is not an OAuth client id (the https URL of a client metadata document)`)
+      }
+      return u
+    })
 }
 
 function boolVar(env: Env, name: string, def: boolean): boolean {
@@ -304,4 +342,23 @@ function oauthClientVar(env: Env, idName: string, secretName: string): OAuthClie
   if (!clientId) throw new ConfigError(idName, `must be set when ${secretName} is`)
   if (!clientSecret) throw new ConfigError(secretName, `must be set when ${idName} is`)
   return { clientId, clientSecret }
+}
+
+/** A service's URL and DID, both or neither; the URL must be one the proxy may call. */
+function serviceVar(env: Env, urlName: string, didName: string): ServiceConfig | undefined {
+  const rawUrl = env[urlName]?.trim()
+  const did = env[didName]?.trim()
+  if (!rawUrl && !did) return undefined
+  if (!rawUrl) throw new ConfigError(urlName, `must be set when ${didName} is`)
+  if (!did) throw new ConfigError(didName, `must be set when ${urlName} is (the service's DID, e.g. did:web:api.bsky.app)`)
+  const url = urlVar({ [urlName]: rawUrl }, urlName, '')
+  const problem = endpointProblem(url, { allowHttpLoopback: boolVar(env, 'HEARTH_PROXY_ALLOW_HTTP_LOOPBACK', false) })
+  if (problem) throw new ConfigError(urlName, `${url} ${problem}`)
+  if (did.includes('#')) throw new ConfigError(didName, `give the DID without a #service fragment: "${did}"`)
+  try {
+    ensureValidDid(did)
+  } catch {
+    throw new ConfigError(didName, `not a DID: "${did}"`)
+  }
+  return { url, did }
 }

@@ -14,11 +14,15 @@ import { loadLexicons } from './lexicon/load-lexicons.js'
 import { RecordValidator } from './lexicon/record-validator.js'
 import { AccountStore } from './account/account-store.js'
 import { AppPasswords } from './account/app-passwords.js'
+import { AccountPreferences } from './account/preferences.js'
 import { InviteCodes } from './account/invite-codes.js'
 import { SigningKeyVault } from './account/signing-key-vault.js'
 import { AccountService } from './account/account-service.js'
 import { SessionTokens } from './auth/session-tokens.js'
 import { RequestAuth } from './auth/request-auth.js'
+import { ServiceJwtIssuer } from './auth/service-jwt-issuer.js'
+import { ProxyTargets } from './proxy/proxy-targets.js'
+import { ServiceProxy } from './proxy/service-proxy.js'
 import { EventLog } from './sequencer/event-log.js'
 import { FirehoseFanout } from './sequencer/firehose-fanout.js'
 import { BlockTables } from './repo/sql-repo-storage.js'
@@ -26,6 +30,7 @@ import { RecordIndex, fillMissingBlockCids } from './repo/record-index.js'
 import { RepoLock } from './repo/repo-lock.js'
 import { RepoCommitter } from './repo/repo-committer.js'
 import { RepoReader } from './repo/repo-reader.js'
+import { RecordsSinceRev } from './repo/records-since-rev.js'
 import { BlobIndex } from './blob/blob-index.js'
 import { DiskBlobStore, type BlobStore } from './blob/blob-store.js'
 import { PlcDirectory } from './identity/plc-directory.js'
@@ -34,6 +39,7 @@ import { createLogger, type Logger } from './logger.js'
 import { HearthMetrics } from './observability/metrics.js'
 import { RateLimits } from './ops/rate-limits.js'
 import { createScopeServices, type ScopeServices } from './scope/scope-services.js'
+import { OAuthServer } from './oauth/oauth-server.js'
 
 export interface AppContext {
   config: Config
@@ -46,11 +52,19 @@ export interface AppContext {
   recordValidator: RecordValidator
   accounts: AccountStore
   appPasswords: AppPasswords
+  /** app.bsky preferences kept for the account's clients. */
+  preferences: AccountPreferences
   invites: InviteCodes
   vault: SigningKeyVault
   accountService: AccountService
   tokens: SessionTokens
   requestAuth: RequestAuth
+  /** Mints inter-service JWTs signed with an account's key (proxying, getServiceAuth). */
+  serviceJwts: ServiceJwtIssuer
+  /** Which service a forwarded call goes to (atproto-proxy, default AppView and chat service). */
+  proxyTargets: ProxyTargets
+  /** Forwards calls to other services, streaming both ways. */
+  serviceProxy: ServiceProxy
   eventLog: EventLog
   /** Hands every new event to the firehose's subscribers. */
   firehose: FirehoseFanout
@@ -59,6 +73,8 @@ export interface AppContext {
   repoLock: RepoLock
   committer: RepoCommitter
   repoReader: RepoReader
+  /** The account's records newer than a rev (read-after-write). */
+  recordsSinceRev: RecordsSinceRev
   blobIndex: BlobIndex
   blobStore: BlobStore
   plc: PlcDirectory
@@ -71,6 +87,8 @@ export interface AppContext {
   rateLimits: RateLimits
   /** Scopes and grants: ingest, grants, access requests, read log, inter-service JWTs. */
   scopes: ScopeServices
+  /** The OAuth authorization server (PAR, tokens, app sessions) and the check of its access tokens. */
+  oauth: OAuthServer
 }
 
 export interface ContextHooks {
@@ -123,6 +141,11 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   const appPasswords = new AppPasswords(db)
   const idResolver = new IdResolver({ plcUrl })
   const blobStore = new DiskBlobStore(path.join(config.dataDir, 'blobs'))
+  const oauth = new OAuthServer({ config, db, secret: secrets.jwtSecret, accounts, lexicons, logger })
+  const scopes = createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver, records, blobStore, lock: repoLock })
+  const requestAuth = new RequestAuth(tokens, accounts, appPasswords, scopes.serviceJwt)
+  requestAuth.useOAuth(oauth)
+  const serviceJwts = new ServiceJwtIssuer(keypair)
 
   return {
     config,
@@ -134,11 +157,15 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     recordValidator: new RecordValidator(lexicons),
     accounts,
     appPasswords,
+    preferences: new AccountPreferences(db),
     invites,
     vault,
-    accountService: new AccountService({ config, accounts, invites, vault, plc, committer, eventLog }),
+    accountService: new AccountService({ config, accounts, invites, vault, plc, committer, eventLog, endOAuthSessions: (did) => oauth.endAllSessionsOf(did) }),
     tokens,
-    requestAuth: new RequestAuth(tokens, accounts, appPasswords),
+    requestAuth,
+    serviceJwts,
+    proxyTargets: new ProxyTargets(config, plcUrl),
+    serviceProxy: new ServiceProxy({ serviceJwts, timeoutMs: config.proxyTimeoutMs, maxBodyBytes: config.maxBlobBytes, logger }),
     eventLog,
     firehose: new FirehoseFanout(eventLog, {
       maxBufferBytes: config.firehoseMaxBufferBytes,
@@ -150,6 +177,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     repoLock,
     committer,
     repoReader: new RepoReader(db, blockTables, records),
+    recordsSinceRev: new RecordsSinceRev(db),
     blobIndex,
     blobStore,
     plc,
@@ -157,6 +185,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     embeddedPlc,
     metrics,
     rateLimits: new RateLimits(config.rateLimits),
-    scopes: createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver, records, blobStore, lock: repoLock }),
+    scopes,
+    oauth,
   }
 }

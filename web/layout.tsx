@@ -34,6 +34,7 @@ export const Layout: FC<{ title: string; me?: SignedIn | null; csrf?: string; ch
               <a href="/account/sessions">Sessions</a>
               <a href="/account/scopes">Scopes</a>
               <a href="/account/apps">Apps</a>
+              <a href="/account/connected-apps">Connected apps</a>
               <form class="inline" method="post" action="/sign-out">
                 <CsrfField token={csrf} />
                 <button class="quiet" type="submit">

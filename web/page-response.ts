@@ -16,8 +16,14 @@ const PAGE_HEADERS: Record<string, string> = {
 }
 
 /** Sends a rendered page. */
-export function sendPage(c: Context, page: string | Promise<string>, status: 200 | 400 | 401 | 403 | 404 | 409 | 429 | 500 | 502 | 503 = 200) {
-  for (const [k, v] of Object.entries(PAGE_HEADERS)) c.header(k, v)
+export function sendPage(
+  c: Context,
+  page: string | Promise<string>,
+  status: 200 | 400 | 401 | 403 | 404 | 409 | 429 | 500 | 502 | 503 = 200,
+  /** A page's own changes to the headers above (the OAuth page shows an app's logo from its site). */
+  overrides: Record<string, string> = {},
+) {
+  for (const [k, v] of Object.entries({ ...PAGE_HEADERS, ...overrides })) c.header(k, v)
   return c.html(page, status)
 }
 

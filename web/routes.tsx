@@ -15,6 +15,7 @@ import { STYLESHEET_PATH } from './layout.js'
 import { signInRoutes } from './sign-in-routes.js'
 import { accountRoutes } from './account-routes.js'
 import { scopeRoutes } from './scope-routes.js'
+import { oauthPageRoutes } from './oauth-routes.js'
 
 export function webRoutes(ctx: AppContext): Hono {
   const w = createWebSignIn(ctx)
@@ -26,5 +27,6 @@ export function webRoutes(ctx: AppContext): Hono {
   app.route('/', signInRoutes(ctx, w))
   app.route('/', accountRoutes(ctx, w))
   app.route('/', scopeRoutes(ctx, w))
+  app.route('/', oauthPageRoutes(ctx, w))
   return app
 }

@@ -14,6 +14,7 @@ import { XrpcError } from '../src/xrpc/xrpc-error.js'
 import { SignInPage } from './pages/sign-in-page.js'
 import { ErrorPage } from './pages/error-page.js'
 import { formBodyLimit, readCheckedForm, sendPage } from './page-response.js'
+import { takeReturnTo } from './return-to.js'
 
 const ERROR_TITLES: Partial<Record<SignInFailure, string>> = {
   cancelled: 'Sign-in cancelled',
@@ -37,7 +38,8 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
       status,
     )
 
-  app.get('/sign-in', (c) => signInPage(c, { signedInAs: w.sessions.current(c)?.account.handle }))
+  // login_hint: an OAuth app named the account to sign in as; the password form starts with it.
+  app.get('/sign-in', (c) => signInPage(c, { signedInAs: w.sessions.current(c)?.account.handle, identifier: c.req.query('login_hint')?.slice(0, 256) }))
 
   app.post('/sign-in/password', formBodyLimit, async (c) => {
     const form = await readCheckedForm(c, w.sessions, null)
@@ -59,7 +61,7 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
       return signInPage(c, { problem: 'That handle or email and password do not match an account here.', identifier }, 401)
     }
     w.sessions.start(c, account.did, 'password')
-    return c.redirect('/account', 303)
+    return c.redirect(takeReturnTo(c) ?? '/account', 303)
   })
 
   app.get('/auth/:provider', (c) => {
@@ -90,7 +92,7 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
         me?.account.did ?? null,
       )
       if (!result.linked) w.sessions.start(c, result.did, id)
-      return c.redirect('/account', 303)
+      return c.redirect((!result.linked && takeReturnTo(c)) || '/account', 303)
     } catch (err) {
       return signInFailed(c, err, me)
     }

@@ -33,6 +33,8 @@ export interface AccountServiceDeps {
   plc: PlcDirectory
   committer: RepoCommitter
   eventLog: EventLog
+  /** Ends the OAuth sessions of an account that stops being active (apps lose access at once). */
+  endOAuthSessions?: (did: string) => void
 }
 
 export class AccountService {
@@ -170,6 +172,7 @@ export class AccountService {
       eventLog.appendAccount(did, status === 'active', status === 'active' ? undefined : status)
       if (reactivated) committer.appendHeadSync(did)
     })
+    if (status !== 'active') this.deps.endOAuthSessions?.(did)
   }
 
   private checkRegistration(inviteCode: string | undefined): void {

@@ -153,12 +153,6 @@ export function canonicalDid(did: string): string {
   return `did:web:${lower}${colon === -1 ? '' : rest.slice(colon)}`
 }
 
-/** The bearer token of an Authorization header, or null. */
-export function bearerToken(authorization: string | null | undefined): string | null {
-  const m = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '')
-  return m ? m[1] : null
-}
-
 /** True when `token` claims to be an inter-service JWT (asymmetric alg), as opposed to a session token. */
 export function isServiceJwt(token: string): boolean {
   const header = decodePart(token.split('.')[0] ?? '')

@@ -17,6 +17,8 @@
  * checkpoint: it copies the few frames left, holding writers off for that
  * moment only (a short busy timeout: if readers or a writer are in the way,
  * it gives up and tries on the next tick), and cuts the file to zero.
+ * When writes pause and a PASSIVE pass has copied everything, the same
+ * TRUNCATE (now with nothing to copy) gives the file's space back.
  * `journal_size_limit` on the main connection trims the file too whenever
  * the log restarts on its own.
  *
@@ -49,8 +51,10 @@ const timer = setInterval(() => {
   // A checkpoint that cannot finish now (busy) is simply tried again next tick.
   try {
     db.pragma('busy_timeout = 5000')
-    db.pragma('wal_checkpoint(PASSIVE)')
-    if (walBytes() > workerData.maxWalBytes) {
+    const [p] = db.pragma('wal_checkpoint(PASSIVE)')
+    // Past the bound, or idle with everything copied (then TRUNCATE has nothing to copy and only cuts the file).
+    const caughtUp = p && p.log > 0 && p.log === p.checkpointed
+    if (walBytes() > workerData.maxWalBytes || caughtUp) {
       db.pragma('busy_timeout = ' + workerData.truncateBusyMs)
       const [r] = db.pragma('wal_checkpoint(TRUNCATE)')
       parentPort.postMessage({ truncated: r && r.busy === 0 })

@@ -10,11 +10,11 @@
  * about what is there. A bad token is a 401 that speaks only of the token.
  *
  * @example
- * const reader = await authorizeScopeRead(ctx, c.req.header('authorization'), NSID, params.repo, scope)
+ * const reader = authorizeScopeRead(ctx, auth!, params.repo, scope)  // auth: 'serviceOrOwner'
  * noteScopeRead(ctx, reader, { scope, method: NSID, detail: rkey }) // reader.ownerDid: the repo as a DID
  */
 import type { AppContext } from '../context.js'
-import { bearerToken, isServiceJwt } from '../auth/service-jwt.js'
+import type { Credentials } from '../auth/request-auth.js'
 import { XrpcError } from '../xrpc/xrpc-error.js'
 
 /** Who reads, and whose scope (`ownerDid`: the `repo` parameter, a handle or a DID, resolved). */
@@ -24,26 +24,17 @@ export function scopeAccessDenied(repo: string, scope: string): XrpcError {
   return new XrpcError(403, 'ScopeAccessDenied', `No active grant lets the caller read scope ${scope} of ${repo}`)
 }
 
-export async function authorizeScopeRead(
-  ctx: AppContext,
-  authorization: string | undefined,
-  lxm: string,
-  repo: string,
-  scope: string,
-): Promise<ScopeReader> {
-  const token = bearerToken(authorization)
-  if (authorization && !token) throw new XrpcError(401, 'InvalidToken', 'Authorization must be "Bearer <token>"')
+/** Decides on the credentials the router checked (mode `serviceOrOwner`): an app's grant, or the owner themself. */
+export function authorizeScopeRead(ctx: AppContext, auth: Credentials, repo: string, scope: string): ScopeReader {
   // A handle is looked up here; an unknown one is denied like any scope without a grant.
   const owner = repo.startsWith('did:') ? ctx.accounts.get(repo) : ctx.accounts.getByHandle(repo.toLowerCase())
-  if (token && !isServiceJwt(token)) {
-    const auth = await ctx.requestAuth.verify('access', authorization)
-    if (!owner || auth?.did !== owner.did) throw scopeAccessDenied(repo, scope)
+  if (auth.kind !== 'service') {
+    if (!owner || auth.did !== owner.did) throw scopeAccessDenied(repo, scope)
     return { kind: 'owner', did: owner.did, ownerDid: owner.did }
   }
-  const { iss } = await ctx.scopes.serviceJwt.verify(token, lxm)
-  const grantId = owner?.status === 'active' ? ctx.scopes.grants.activeGrantFor(iss, owner.did, scope) : null
+  const grantId = owner?.status === 'active' ? ctx.scopes.grants.activeGrantFor(auth.did, owner.did, scope) : null
   if (!owner || !grantId) throw scopeAccessDenied(repo, scope)
-  return { kind: 'app', appDid: iss, grantId, ownerDid: owner.did }
+  return { kind: 'app', appDid: auth.did, grantId, ownerDid: owner.did }
 }
 
 /** Writes an app's read into its grant's read log (the owner's own reads are not logged). */

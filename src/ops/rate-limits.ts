@@ -280,24 +280,12 @@ function signInKey(ctx: AppContext, identifier: string): string {
   return ctx.accounts.lookup(identifier)?.did ?? identifier.trim().toLowerCase()
 }
 
-async function accessDid(ctx: AppContext, authorization: string | undefined): Promise<string | null> {
-  const token = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '')?.[1]
-  if (!token) return null
-  try {
-    return (await ctx.tokens.verifyAccess(token)).did
-  } catch {
-    return null
-  }
+function accessDid(ctx: AppContext, authorization: string | undefined): Promise<string | null> {
+  return ctx.requestAuth.peekAccessDid(authorization)
 }
 
-async function refreshDid(ctx: AppContext, authorization: string | undefined): Promise<string | null> {
-  const token = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '')?.[1]
-  if (!token) return null
-  try {
-    return (await ctx.tokens.verifyRefresh(token)).did
-  } catch {
-    return null
-  }
+function refreshDid(ctx: AppContext, authorization: string | undefined): Promise<string | null> {
+  return ctx.requestAuth.peekRefreshDid(authorization)
 }
 
 /**

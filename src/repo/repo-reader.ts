@@ -152,6 +152,6 @@ export class RepoReader {
 export const scopeRecordJson = (content: Uint8Array): unknown => recordJson(content)
 
 /** A record block as data-model JSON. */
-function recordJson(content: Uint8Array): unknown {
+export function recordJson(content: Uint8Array): unknown {
   return lexToJson(cborToLexRecord(content) as never)
 }

@@ -20,7 +20,7 @@ import type { IncomingMessage } from 'node:http'
 import type { AppContext } from '../context.js'
 import type { StreamRoute } from '../sequencer/firehose-socket.js'
 import type { StoredEvent } from '../sequencer/event-log.js'
-import { bearerToken } from '../auth/service-jwt.js'
+import { bearerToken } from '../auth/authorization-header.js'
 
 export const SCOPE_SUBSCRIBE_NSID = 'dev.hearth.scope.subscribe'
 export const SCOPE_SUBSCRIBE_PATH = `/xrpc/${SCOPE_SUBSCRIBE_NSID}`

@@ -12,6 +12,8 @@
 import { Hono, type Context } from 'hono'
 import { jsonToLex, type LexXrpcQuery, type LexXrpcProcedure } from '@atproto/lexicon'
 import type { AuthMode, Credentials } from '../auth/request-auth.js'
+import { requestFacts } from '../auth/request-facts.js'
+import { assertPermitted } from '../auth/method-permissions.js'
 import type { AppContext } from '../context.js'
 import { XrpcError } from './xrpc-error.js'
 import { readBodyOnce } from './request-body.js'
@@ -57,7 +59,12 @@ interface RoutedMethod {
   checkParams: ParamsValidator
 }
 
-export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
+export interface XrpcRouterOptions {
+  /** Answers a method not in `methods` (service proxying); without it, 404 MethodNotImplemented. */
+  fallback?: (c: Context, nsid: string) => Promise<Response>
+}
+
+export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[], opts: XrpcRouterOptions = {}): Hono {
   const byNsid = new Map<string, RoutedMethod>()
   for (const method of methods) {
     const def = ctx.lexicons.getDef(method.nsid) as LexXrpcQuery | LexXrpcProcedure | undefined
@@ -66,9 +73,22 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
   }
   const app = new Hono()
   app.all('/xrpc/:nsid', async (c) => {
-    const nsid = c.req.param('nsid')
+    const res = await handle(c)
+    // A DPoP client learns the nonce for its next proof from every answer (RFC 9449 §8.2).
+    if (c.req.header('dpop') !== undefined) {
+      try {
+        res.headers.set('DPoP-Nonce', ctx.oauth.dpop.nonce())
+      } catch {
+        // immutable headers (a streamed body): the client gets a nonce on its next use_dpop_nonce
+      }
+    }
+    return res
+  })
+  const handle = async (c: Context): Promise<Response> => {
+    const nsid = c.req.param('nsid')!
     try {
       const routed = byNsid.get(nsid)
+      if (!routed && opts.fallback) return await opts.fallback(c, nsid)
       if (!routed) throw new XrpcError(404, 'MethodNotImplemented', `Method not implemented: ${nsid}`)
       const { method, def, verb } = routed
       const httpMethod = c.req.method === 'HEAD' ? 'GET' : c.req.method
@@ -76,8 +96,10 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
         throw new XrpcError(405, 'InvalidRequest', `${nsid} is a ${def?.type ?? 'query'}: use HTTP ${verb}`)
       }
       const params = readParams(c, def, routed.checkParams)
-      const auth = await ctx.requestAuth.verify(method.auth, c.req.header('authorization'))
+      const auth = await ctx.requestAuth.verify(method.auth, requestFacts(c, ctx), nsid)
       const input = method.rawInput || verb === 'GET' ? undefined : await readJsonInput(c, nsid, def, ctx)
+      // What an OAuth token may do depends on the input (the collection written, the blob's type).
+      if (auth?.kind === 'oauth') assertPermitted(ctx, nsid, auth, { params, input, contentType: c.req.header('content-type'), proxyHeader: c.req.header('atproto-proxy') })
       const out = await method.handler({ params, input, auth, ctx, c })
       if (out instanceof Response) return out
       if (out instanceof JsonText) {
@@ -92,7 +114,7 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[]): Hono {
     } catch (err) {
       return xrpcErrorResponse(c, err, ctx)
     }
-  })
+  }
   return app
 }
 

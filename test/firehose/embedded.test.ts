@@ -64,7 +64,7 @@ describe('the firehose of an embedded Hearth', () => {
     }
     const last = pds.ctx.eventLog.lastSeq()
     await reader.untilSeq(last)
-    expect(reader.frames.map((f) => f.t)).toEqual(['#identity', '#account', '#commit', '#commit', '#commit', '#commit'])
+    expect(reader.frames.map((f) => f.t)).toEqual(['#identity', '#account', '#commit', '#sync', '#commit', '#commit', '#commit'])
     const chain = new CommitChainChecker(new IdResolver({ plcUrl: plc.url }))
     for (const f of reader.frames) if (f.t === '#commit') await chain.check(f.body)
 

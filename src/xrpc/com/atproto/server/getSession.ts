@@ -7,10 +7,12 @@ export default xrpcMethod({
   auth: 'access',
   async handler({ auth, ctx }) {
     const account = auth!.account
+    // An OAuth app sees the email only with account:email (or transition:email).
+    const showEmail = auth!.kind !== 'oauth' || auth!.permissions.allowsAccount({ attr: 'email', action: 'read' })
     return {
       did: account.did,
       handle: account.handle,
-      ...(account.email ? { email: account.email, emailConfirmed: false } : {}),
+      ...(account.email && showEmail ? { email: account.email, emailConfirmed: false } : {}),
       didDoc: await didDocFor(ctx, account.did),
       ...sessionStatus(account),
     }

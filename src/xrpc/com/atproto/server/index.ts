@@ -9,6 +9,7 @@ import listAppPasswords from './listAppPasswords.js'
 import revokeAppPassword from './revokeAppPassword.js'
 import activateAccount from './activateAccount.js'
 import deactivateAccount from './deactivateAccount.js'
+import getServiceAuth from './getServiceAuth.js'
 import getAccountInviteCodes from './getAccountInviteCodes.js'
 
 export const serverMethods = [
@@ -23,5 +24,6 @@ export const serverMethods = [
   revokeAppPassword,
   activateAccount,
   deactivateAccount,
+  getServiceAuth,
   getAccountInviteCodes,
 ]

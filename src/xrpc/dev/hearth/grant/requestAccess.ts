@@ -6,7 +6,6 @@
 import { xrpcMethod } from '../../../xrpc-router.js'
 import { XrpcError, invalidRequest } from '../../../xrpc-error.js'
 import { ensureValidScopeList } from '../../../../scope/scope-name.js'
-import { bearerToken } from '../../../../auth/service-jwt.js'
 import { approveUrl, checkRedirectUri } from '../../../../grant/approval-links.js'
 
 const NSID = 'dev.hearth.grant.requestAccess'
@@ -20,9 +19,9 @@ interface Input {
 
 export default xrpcMethod<unknown, Input>({
   nsid: NSID,
-  auth: 'none',
-  async handler({ input, ctx, c }) {
-    const { iss } = await ctx.scopes.serviceJwt.verify(bearerToken(c.req.header('authorization')), NSID)
+  auth: 'service',
+  async handler({ input, ctx, auth }) {
+    const iss = auth!.did
     const scopes = ensureValidScopeList(input.scopes)
     const reason = input.reason.trim()
     if (!reason) throw invalidRequest('reason must say why the app wants these scopes')

@@ -13,10 +13,10 @@ const NSID = 'dev.hearth.scope.getBlob'
 
 export default xrpcMethod<{ repo: string; scope: string; cid: string }>({
   nsid: NSID,
-  auth: 'none',
-  async handler({ params, ctx, c }) {
+  auth: 'serviceOrOwner',
+  async handler({ params, ctx, auth }) {
     const scope = ensureValidScopeName(params.scope)
-    const reader = await authorizeScopeRead(ctx, c.req.header('authorization'), NSID, params.repo, scope)
+    const reader = authorizeScopeRead(ctx, auth!, params.repo, scope)
     const found = ctx.scopes.blobs.get(reader.ownerDid, scope, params.cid)
     if (!found) throw new XrpcError(404, 'BlobNotFound', `Scope ${scope} has no file ${params.cid}`)
     noteScopeRead(ctx, reader, { scope, method: NSID, detail: params.cid })

@@ -14,10 +14,10 @@ const NSID = 'dev.hearth.scope.getRecord'
 
 export default xrpcMethod<{ repo: string; scope: string; rkey: string }>({
   nsid: NSID,
-  auth: 'none',
-  async handler({ params, ctx, c }) {
+  auth: 'serviceOrOwner',
+  async handler({ params, ctx, auth }) {
     const scope = ensureValidScopeName(params.scope)
-    const reader = await authorizeScopeRead(ctx, c.req.header('authorization'), NSID, params.repo, scope)
+    const reader = authorizeScopeRead(ctx, auth!, params.repo, scope)
     const car = await ctx.repoReader.recordProof(reader.ownerDid, scope, params.rkey, scope)
     if (!car) throw new XrpcError(404, 'RepoNotFound', `Scope ${scope} of ${params.repo} holds no records yet`)
     // Buffered: a proof is a handful of blocks, and a failure must still become a clean error.

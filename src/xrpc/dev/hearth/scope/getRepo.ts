@@ -12,10 +12,10 @@ const NSID = 'dev.hearth.scope.getRepo'
 
 export default xrpcMethod<{ repo: string; scope: string; since?: string }>({
   nsid: NSID,
-  auth: 'none',
-  async handler({ params, ctx, c }) {
+  auth: 'serviceOrOwner',
+  async handler({ params, ctx, auth }) {
     const scope = ensureValidScopeName(params.scope)
-    const reader = await authorizeScopeRead(ctx, c.req.header('authorization'), NSID, params.repo, scope)
+    const reader = authorizeScopeRead(ctx, auth!, params.repo, scope)
     const car = ctx.repoReader.exportCar(reader.ownerDid, { scope, since: params.since })
     if (!car) throw new XrpcError(404, 'RepoNotFound', `Scope ${scope} of ${params.repo} holds no records yet`)
     noteScopeRead(ctx, reader, { scope, method: NSID, detail: params.since ? `since ${params.since}` : 'whole scope' })

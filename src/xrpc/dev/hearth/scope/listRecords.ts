@@ -20,10 +20,10 @@ interface Params {
 
 export default xrpcMethod<Params>({
   nsid: NSID,
-  auth: 'none',
-  async handler({ params, ctx, c }) {
+  auth: 'serviceOrOwner',
+  async handler({ params, ctx, auth }) {
     const scope = ensureValidScopeName(params.scope)
-    const reader = await authorizeScopeRead(ctx, c.req.header('authorization'), NSID, params.repo, scope)
+    const reader = authorizeScopeRead(ctx, auth!, params.repo, scope)
     const page = ctx.scopes.records.page(reader.ownerDid, scope, { limit: params.limit ?? 50, cursor: params.cursor, reverse: params.reverse })
     noteScopeRead(ctx, reader, { scope, method: NSID, detail: `${page.rows.length} records` })
     return {
