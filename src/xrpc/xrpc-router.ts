@@ -10,7 +10,7 @@
  * app.route('/', xrpcRouter(ctx, [createRecord, getRecord]))
  */
 import { Hono, type Context } from 'hono'
-import { jsonToLex, type Lexicons, type LexXrpcQuery, type LexXrpcProcedure } from '@atproto/lexicon'
+import { jsonToLex, type LexXrpcQuery, type LexXrpcProcedure } from '@atproto/lexicon'
 import type { AuthMode, Credentials } from '../auth/request-auth.js'
 import { requestFacts } from '../auth/request-facts.js'
 import { assertPermitted } from '../auth/method-permissions.js'
@@ -18,6 +18,7 @@ import type { AppContext } from '../context.js'
 import { HearthError, XrpcError, xrpcErrorHeaders, xrpcStatus } from './xrpc-error.js'
 import { readBodyOnce } from './request-body.js'
 import { serverFault } from './server-faults.js'
+import { compileParamsValidator, type ParamsValidator } from '../lexicon/params-validator.js'
 
 export { readLimited } from './request-body.js'
 
@@ -50,13 +51,26 @@ export function xrpcMethod<P = any, I = any>(m: XrpcMethod<P, I>): XrpcMethod<P,
   return m
 }
 
+/** What the edge needs about a method, looked up once when the router is built. */
+interface RoutedMethod {
+  method: XrpcMethod
+  def: LexXrpcQuery | LexXrpcProcedure | undefined
+  verb: 'GET' | 'POST'
+  checkParams: ParamsValidator
+}
+
 export interface XrpcRouterOptions {
   /** Answers a method not in `methods` (service proxying); without it, 404 MethodNotImplemented. */
   fallback?: (c: Context, nsid: string) => Promise<Response>
 }
 
 export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[], opts: XrpcRouterOptions = {}): Hono {
-  const byNsid = new Map(methods.map((m) => [m.nsid, m]))
+  const byNsid = new Map<string, RoutedMethod>()
+  for (const method of methods) {
+    const def = ctx.lexicons.getDef(method.nsid) as LexXrpcQuery | LexXrpcProcedure | undefined
+    const checkParams = def ? compileParamsValidator(ctx.lexicons, method.nsid) : () => undefined
+    byNsid.set(method.nsid, { method, def, verb: def?.type === 'procedure' ? 'POST' : 'GET', checkParams })
+  }
   const app = new Hono()
   app.all('/xrpc/:nsid', async (c) => {
     const res = await handle(c)
@@ -73,16 +87,15 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[], opts: XrpcRou
   const handle = async (c: Context): Promise<Response> => {
     const nsid = c.req.param('nsid')!
     try {
-      const method = byNsid.get(nsid)
-      if (!method && opts.fallback) return await opts.fallback(c, nsid)
-      if (!method) throw new XrpcError(404, 'MethodNotImplemented', `Method not implemented: ${nsid}`)
-      const def = ctx.lexicons.getDef(nsid) as LexXrpcQuery | LexXrpcProcedure | undefined
-      const verb = def?.type === 'procedure' ? 'POST' : 'GET'
+      const routed = byNsid.get(nsid)
+      if (!routed && opts.fallback) return await opts.fallback(c, nsid)
+      if (!routed) throw new XrpcError(404, 'MethodNotImplemented', `Method not implemented: ${nsid}`)
+      const { method, def, verb } = routed
       const httpMethod = c.req.method === 'HEAD' ? 'GET' : c.req.method
       if (httpMethod !== verb) {
         throw new XrpcError(405, 'InvalidRequest', `${nsid} is a ${def?.type ?? 'query'}: use HTTP ${verb}`)
       }
-      const params = readParams(c, nsid, def, ctx.lexicons)
+      const params = readParams(c, def, routed.checkParams)
       const auth = await ctx.requestAuth.verify(method.auth, requestFacts(c, ctx), nsid)
       const input = method.rawInput || verb === 'GET' ? undefined : await readJsonInput(c, nsid, def, ctx)
       // What an OAuth token may do depends on the input (the collection written, the blob's type).
@@ -130,7 +143,7 @@ export function xrpcErrorResponse(c: Context, err: unknown, ctx: AppContext): Re
 }
 
 /** Query strings arrive as text: turn each into the lexicon's type, then validate. */
-function readParams(c: Context, nsid: string, def: LexXrpcQuery | LexXrpcProcedure | undefined, lexicons: Lexicons) {
+function readParams(c: Context, def: LexXrpcQuery | LexXrpcProcedure | undefined, checkParams: ParamsValidator) {
   const props = def?.parameters?.properties ?? {}
   const query = c.req.queries()
   const out: Record<string, unknown> = {}
@@ -142,7 +155,7 @@ function readParams(c: Context, nsid: string, def: LexXrpcQuery | LexXrpcProcedu
   }
   if (!def) return out
   try {
-    return lexicons.assertValidXrpcParams(nsid, out) ?? out
+    return checkParams(out) ?? out
   } catch (err) {
     throw new XrpcError(400, 'InvalidRequest', (err as Error).message)
   }
