@@ -67,3 +67,22 @@ describe('getRecord after changes', () => {
     expect((await fetch(url)).status).toBeGreaterThanOrEqual(400)
   })
 })
+
+describe('the cached head of a repository', () => {
+  it('keeps the tree unloaded between commits, so it does not grow with the repository', async () => {
+    for (let i = 0; i < 3; i++) {
+      await alice.agent.com.atproto.repo.applyWrites({
+        repo: alice.did,
+        writes: Array.from({ length: 50 }, () => ({ $type: 'com.atproto.repo.applyWrites#create' as const, collection, value: post('bulk') })),
+      })
+    }
+    const heads = (server.pds as any).ctx.committer.heads as Map<string, { data: { entries: unknown[] | null } }>
+    const head = [...heads.entries()].find(([key]) => key.includes(alice.did))?.[1]
+    expect(head).toBeDefined()
+    // An unloaded MST has no entries until a commit walks it (from SQLite).
+    expect(head!.data.entries).toBeNull()
+    // And the repository still reads and writes as before.
+    const res = await alice.agent.com.atproto.repo.createRecord({ repo: alice.did, collection, record: post('after') })
+    expect((await read(res.data.uri.split('/').pop()!)).body.value.text).toBe('after')
+  })
+})
