@@ -1,6 +1,6 @@
 /**
- * The front door at `/`, unless the host turned it off (HEARTH_FRONT_PAGE=off,
- * or `frontPage: false` when mounting Hearth in an app that keeps its own `/`).
+ * The front door at `/`. Mounted only when it is on (web/routes.tsx reads
+ * branding.frontPage: HEARTH_FRONT_PAGE=off, or a host's `pages.frontPage: false`).
  */
 import { Hono } from 'hono'
 import type { AppContext } from '../src/context.js'
@@ -10,7 +10,6 @@ import { sendPage } from './page-response.js'
 
 export function frontRoutes(ctx: AppContext, w: WebSignIn): Hono {
   const app = new Hono()
-  if (!ctx.config.frontPage) return app
   app.get('/', (c) => {
     const me = w.sessions.current(c)
     return sendPage(

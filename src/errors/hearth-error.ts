@@ -38,6 +38,26 @@ export type ErrorKind =
   /** This server does not offer it. */
   | 'not-implemented'
 
+/**
+ * The HTTP status of each kind, for the edges that speak HTTP (the XRPC
+ * router, the control socket). Which kind an error has is decided where it
+ * is thrown: a "not found" that AT Protocol clients expect as 400 is thrown
+ * with kind 'invalid' (NotFoundKind), so one table serves both edges.
+ */
+export const HTTP_STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-found': 404,
+  timeout: 408,
+  conflict: 409,
+  'too-large': 413,
+  'rate-limited': 429,
+  'not-implemented': 501,
+  'upstream-failed': 502,
+  unavailable: 503,
+}
+
 /** Longest message an edge sends back (in-process callers get the whole one). */
 export const MAX_ERROR_MESSAGE = 300
 

@@ -9,7 +9,7 @@
  * throw new XrpcError(405, 'InvalidRequest', 'use POST')
  * return c.json(err.toJSON(), xrpcStatus(err))
  */
-import { HearthError, RateLimitExceeded, type ErrorKind } from '../errors/hearth-error.js'
+import { HTTP_STATUS_OF_KIND, HearthError, RateLimitExceeded, type ErrorKind } from '../errors/hearth-error.js'
 import { rateLimitHeaders } from '../ops/rate-limit-headers.js'
 
 export { HearthError } from '../errors/hearth-error.js'
@@ -27,20 +27,6 @@ const KIND_OF_STATUS = new Map<number, ErrorKind>([
   [503, 'unavailable'],
 ])
 
-const STATUS_OF_KIND: Record<ErrorKind, number> = {
-  invalid: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  'not-found': 404,
-  conflict: 409,
-  'too-large': 413,
-  timeout: 408,
-  'rate-limited': 429,
-  'upstream-failed': 502,
-  unavailable: 503,
-  'not-implemented': 501,
-}
-
 export class XrpcError extends HearthError {
   constructor(
     readonly status: number,
@@ -55,7 +41,7 @@ export class XrpcError extends HearthError {
 /** The HTTP status an XRPC client gets for this error. */
 export function xrpcStatus(err: HearthError): number {
   if (err instanceof XrpcError) return err.status
-  return STATUS_OF_KIND[err.kind]
+  return HTTP_STATUS_OF_KIND[err.kind]
 }
 
 /** Response headers that go with the error (a rate limit's budget). */
