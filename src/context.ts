@@ -229,7 +229,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     oauth,
     moves: createMoveServices({
       config, db, logger, accounts, invites, vault, accountService, serviceJwt: scopes.serviceJwt, idResolver, eventLog, plc,
-      tables: blockTables, records, blobs: blobIndex, lock: repoLock, committer,
+      tables: blockTables, records, blobs: blobIndex, lock: repoLock, committer, tokens,
     }),
     activity: new ActivityFeed(db, eventLog, scopes.readLog),
   }

@@ -23,6 +23,9 @@ import { IncomingAccounts } from './incoming-account.js'
 import { PlcOperations } from './plc-operations.js'
 import { PlcOperationTokens } from './plc-operation-tokens.js'
 import { MoveStatus } from './move-status.js'
+import { MoveInJobs } from './move-in-jobs.js'
+import { MoveInJobStore } from './move-in-job-store.js'
+import type { SessionTokens } from '../auth/session-tokens.js'
 
 export interface MoveServices {
   repoImport: RepoImport
@@ -30,6 +33,8 @@ export interface MoveServices {
   plcOps: PlcOperations
   plcTokens: PlcOperationTokens
   status: MoveStatus
+  /** Moves in started from the web page (background jobs). */
+  moveIns: MoveInJobs
 }
 
 export interface MoveServiceDeps {
@@ -49,6 +54,7 @@ export interface MoveServiceDeps {
   blobs: BlobIndex
   lock: RepoLock
   committer: RepoCommitter
+  tokens: SessionTokens
 }
 
 export function createMoveServices(d: MoveServiceDeps): MoveServices {
@@ -74,5 +80,14 @@ export function createMoveServices(d: MoveServiceDeps): MoveServices {
     plcOps: new PlcOperations({ config: d.config, vault: d.vault, plc: d.plc, tokens: plcTokens, eventLog: d.eventLog }),
     plcTokens,
     status: new MoveStatus(d.db),
+    moveIns: new MoveInJobs({
+      config: d.config,
+      logger: d.logger,
+      accounts: d.accounts,
+      tokens: d.tokens,
+      serviceJwt: d.serviceJwt,
+      idResolver: d.idResolver,
+      store: new MoveInJobStore(d.db),
+    }),
   }
 }
