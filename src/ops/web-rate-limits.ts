@@ -17,7 +17,8 @@ import { RateLimitedError, type Charge } from './rate-limits.js'
 /** Paths whose request starts a sign-in (and so stores something). */
 function startsSignIn(method: string, path: string): boolean {
   if (method === 'GET') return /^\/auth\/[^/]+\/?$/.test(path)
-  if (method === 'POST') return path === '/sign-in/password' || /^\/auth\/[^/]+\/link\/?$/.test(path)
+  // Starting or resuming a move signs in to the old server with a password.
+  if (method === 'POST') return path === '/sign-in/password' || /^\/auth\/[^/]+\/link\/?$/.test(path) || /^\/account\/move\/in(\/[^/]+\/resume)?\/?$/.test(path)
   return false
 }
 

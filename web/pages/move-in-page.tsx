@@ -85,7 +85,8 @@ export const MoveInFormPage: FC<MoveInFormProps> = ({ me, csrf, handleDomain, re
   </Layout>
 )
 
-const PHASES: Record<string, string> = {
+/** What each step of a move is called on the page (and in its JSON status). */
+export const PHASES: Record<string, string> = {
   account: 'Making your account here',
   repository: 'Copying your posts and other records',
   blobs: 'Copying your files (images, videos)',
