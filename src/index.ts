@@ -208,6 +208,7 @@ export async function createPds(options: PdsOptions | Config = {}, hooks: Create
       if (closed) return
       closed = true
       ctx.moves.moveIns.close()
+      ctx.mailer?.close()
       await control?.close()
       await closeSockets()
       ctx.activity.close()
