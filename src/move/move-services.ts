@@ -19,6 +19,7 @@ import type { RepoCommitter } from '../repo/repo-committer.js'
 import type { BlobIndex } from '../blob/blob-index.js'
 import { RepoReplacer } from '../repo/repo-replace.js'
 import { RepoImport } from './repo-import.js'
+import { ImportStaging } from './import-staging.js'
 import { IncomingAccounts } from './incoming-account.js'
 import { PlcOperations } from './plc-operations.js'
 import { PlcOperationTokens } from './plc-operation-tokens.js'
@@ -64,6 +65,10 @@ export function createMoveServices(d: MoveServiceDeps): MoveServices {
     return d.vault.keypair(did, account.signingKeyEnc)
   }
   const plcTokens = new PlcOperationTokens(d.db)
+  // No import runs yet: whatever is staged was left by one a crash cut short.
+  const staging = new ImportStaging(d.db)
+  const purged = staging.purgeAll()
+  if (purged > 0) d.logger.info({ blocks: purged }, 'importRepo: deleted the staged blocks of an import cut short')
   return {
     repoImport: new RepoImport({
       idResolver: d.idResolver,
@@ -75,6 +80,7 @@ export function createMoveServices(d: MoveServiceDeps): MoveServices {
       logger: d.logger,
       keypair,
       maxBytes: d.config.maxImportBytes,
+      staging,
     }),
     incoming: new IncomingAccounts({ ...d, serviceJwt: d.serviceJwt }),
     plcOps: new PlcOperations({ config: d.config, vault: d.vault, plc: d.plc, tokens: plcTokens, eventLog: d.eventLog }),

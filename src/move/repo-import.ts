@@ -2,8 +2,9 @@
  * com.atproto.repo.importRepo: an account moving in brings its repository
  * as a CAR. The body is read as a stream (refused with 413 as soon as it
  * passes the limit) and parsed block by block, each block checked against
- * its CID as it arrives; the blocks are then held in memory, bounded by the
- * limit, while the repository is verified:
+ * its CID as it arrives and staged on disk (src/move/import-staging.ts), so
+ * memory holds a batch of blocks, never the repository. The repository is
+ * then verified from the staged blocks:
  *
  * - one root, a commit for this account's DID, signed by the key the DID
  *   document names right now (the old server's key, before the PLC move);
@@ -14,10 +15,14 @@
  *
  * Then the same tree (same MST root, same record CIDs) is signed again with
  * the account's key on this server, under a rev past the imported one, and
- * replaces whatever an earlier import left, in one transaction. Nothing is
- * written before everything has been checked.
+ * replaces whatever an earlier import left, in one transaction (the records
+ * copied from the staging table by SQL). Nothing is written to the
+ * repository before everything has been checked; the staged blocks are
+ * deleted however the import ends, and at the next start if it was killed.
  */
-import { MST, MemoryBlockstore, Repo, readCarStream, signCommit, verifyCommitSig, BlockMap } from '@atproto/repo'
+import { MST, MemoryBlockstore, readCarStream, signCommit, verifyCommitSig, BlockMap, def, ensureV3Commit, type Commit } from '@atproto/repo'
+import type { ImportStaging, StagedImport } from './import-staging.js'
+import { cidStringToBytes } from '../repo/raw-block-map.js'
 import { TID } from '@atproto/common'
 import { encode as cborEncode, decode as cborDecode } from '@atproto/lex-cbor'
 import { ifCid } from '@atproto/lex-data'
@@ -45,6 +50,7 @@ export interface RepoImportDeps {
   logger: Logger
   keypair: (did: string) => Promise<Keypair>
   maxBytes: number
+  staging: ImportStaging
 }
 
 export interface ImportSummary {
@@ -72,13 +78,24 @@ export class RepoImport {
     }
     if (!body) throw invalidRequest('No CAR in the request body')
     const started = Date.now()
-    const { root, blocks, bytes } = await this.readCar(did, body)
-    logger.info({ did, blocks: blocks.size, bytes }, 'importRepo: CAR read, verifying')
-
-    const storage = new MemoryBlockstore(blocks)
-    let repo: Repo
+    const staged = this.deps.staging.begin()
     try {
-      repo = await Repo.load(storage, root)
+      return await this.importStaged(did, body, staged, started)
+    } finally {
+      staged.drop()
+    }
+  }
+
+  private async importStaged(did: string, body: ReadableStream<Uint8Array>, staged: StagedImport, started: number): Promise<ImportSummary> {
+    const { logger } = this.deps
+    const { root, bytes } = await this.readCar(did, body, staged)
+    logger.info({ did, blocks: staged.size(), bytes }, 'importRepo: CAR read, verifying')
+
+    // What Repo.load reads, from a store that is only readable: the commit and its tree, loaded lazily.
+    let repo: { did: string; commit: Commit; data: MST }
+    try {
+      const commit = ensureV3Commit(await staged.readObj(root, def.versionedCommit))
+      repo = { did: commit.did, commit, data: await MST.load(staged, commit.data) }
     } catch (err) {
       throw invalidRequest(`The CAR's root is not a readable repository commit: ${(err as Error).message}`)
     }
@@ -93,7 +110,7 @@ export class RepoImport {
       throw invalidRequest(`The repository's commit is not signed by the key in ${did}'s DID document (${signingKey})`, 'InvalidCommitSignature')
     }
 
-    const { records, treeBlocks } = await this.checkTree(repo, blocks)
+    const { records, treeBlocks } = await this.checkTree(repo, staged)
     logger.info({ did, records: records.length }, 'importRepo: tree verified, storing')
 
     return this.deps.lock.run(lockKey(did, ''), async () => {
@@ -114,16 +131,21 @@ export class RepoImport {
             for (const { cid, bytes: b } of treeBlocks.entries()) yield [cid.bytes, b] as [Uint8Array, Uint8Array]
           })(),
           records,
+          // The records' bytes go from the staging table to the repository without passing through here.
+          copyBlocks: (d, r) => {
+            for (const rec of records) staged.copyInto(d, r, cidStringToBytes(rec.cid))
+          },
         })
       })
       this.deps.committer.forget(did)
-      logger.info({ did, records: records.length, blocks: treeBlocks.size, bytes, rev, ms: Date.now() - started }, 'importRepo: done')
-      return { records: records.length, blocks: treeBlocks.size, bytes, rev, commit: commitCid.toString() }
+      const blocks = treeBlocks.size + records.length
+      logger.info({ did, records: records.length, blocks, bytes, rev, ms: Date.now() - started }, 'importRepo: done')
+      return { records: records.length, blocks, bytes, rev, commit: commitCid.toString() }
     })
   }
 
   /** Streams the body through the CAR reader (which checks every block's hash), within the size limit. */
-  private async readCar(did: string, body: ReadableStream<Uint8Array>) {
+  private async readCar(did: string, body: ReadableStream<Uint8Array>, staged: StagedImport) {
     const { maxBytes, logger } = this.deps
     let bytes = 0
     let nextLog = PROGRESS_EVERY_BYTES
@@ -147,12 +169,12 @@ export class RepoImport {
         await reader.cancel().catch(() => {})
       }
     }
-    const blocks = new BlockMap()
     let roots
     try {
       const car = await readCarStream(chunks())
       roots = car.roots
-      for await (const block of car.blocks) blocks.set(block.cid, block.bytes)
+      for await (const block of car.blocks) staged.add(block.cid.bytes, block.bytes)
+      staged.flush()
     } catch (err) {
       if (err instanceof HearthError) throw err
       const message = (err as Error).message
@@ -160,17 +182,17 @@ export class RepoImport {
       throw invalidRequest(`The CAR could not be read (truncated or malformed?): ${message}`)
     }
     if (roots.length !== 1) throw invalidRequest(`A repository CAR has exactly one root, the commit; this one has ${roots.length}`)
-    return { root: roots[0], blocks, bytes }
+    return { root: roots[0], bytes }
   }
 
-  /** Every leaf and node present, the tree canonical; returns the records and the blocks worth keeping. */
-  private async checkTree(repo: Repo, blocks: BlockMap): Promise<{ records: ReplacementRecord[]; treeBlocks: BlockMap }> {
+  /** Every leaf and node present, the tree canonical; returns the records and the tree's nodes (the records stay staged). */
+  private async checkTree(repo: { data: MST; commit: Commit }, staged: StagedImport): Promise<{ records: ReplacementRecord[]; treeBlocks: BlockMap }> {
     const records: ReplacementRecord[] = []
     const treeBlocks = new BlockMap()
     let rebuilt = await MST.create(new MemoryBlockstore())
     try {
       for await (const leaf of repo.data.walkLeavesFrom('')) {
-        const bytes = blocks.get(leaf.value)
+        const bytes = await staged.getBytes(leaf.value)
         if (!bytes) throw invalidRequest(`The CAR lacks the record ${leaf.key} (${leaf.value.toString()})`, 'InvalidRepo')
         const slash = leaf.key.indexOf('/')
         let blobCids: string[]
@@ -180,7 +202,6 @@ export class RepoImport {
           throw invalidRequest(`The record ${leaf.key} is not a valid record: ${(err as Error).message}`, 'InvalidRepo')
         }
         records.push({ collection: leaf.key.slice(0, slash), rkey: leaf.key.slice(slash + 1), cid: leaf.value.toString(), blobCids })
-        treeBlocks.set(leaf.value, bytes)
         rebuilt = await rebuilt.add(leaf.key, leaf.value)
       }
     } catch (err) {
