@@ -19,6 +19,7 @@ import type { Browser, Page } from 'playwright-core'
 import { startTestPlc, startTestServer, type TestServer } from '../helpers/test-server.js'
 import type { EmbeddedPlc } from '../../src/identity/embedded-plc.js'
 import { launchChromium, screenshot } from '../web/chromium.js'
+import { checkPage, problemsOf } from '../web/page-checks.js'
 import { startSmtpInbox, type SmtpInbox, type ReceivedMail } from '../helpers/smtp-inbox.js'
 import { fillAccount, recordCids, startReferencePds, PNG, type FilledAccount } from './reference-pds.js'
 
@@ -80,7 +81,10 @@ describe('moving in from the web page', () => {
     expect(hearth.pds.ctx.db.prepare('SELECT COUNT(*) AS n FROM move_in_job').get()).toEqual({ n: 0 })
     expect((await person.agent.com.atproto.sync.getRepoStatus({ did: person.did })).data.active).toBe(true)
     expect(plcMails()).toHaveLength(0)
-  }, 60_000)
+    // The form passes the checks every page passes (phone and desktop widths, axe).
+    const axePage = await (await browser.newContext({ bypassCSP: true })).newPage()
+    expect(problemsOf(await checkPage(axePage, `${hearth.url}/account/move/in`, 'page-move-in'))).toEqual([])
+  }, 90_000)
 
   it('moves the account in, survives a restart, takes the mailed code, and signs the person in', async () => {
     await fillForm(person.password)
