@@ -13,9 +13,11 @@ export interface MovePageProps {
   publicUrl: string
   /** Set right after the person asked for a code: shown this once, never again. */
   code?: { token: string; expiresAt: Date }
+  /** Where this server mails the code when the tool asks for one (mail configured and the account has an address). */
+  mailTo?: string | null
 }
 
-export const MovePage: FC<MovePageProps> = ({ me, csrf, publicUrl, code }) => (
+export const MovePage: FC<MovePageProps> = ({ me, csrf, publicUrl, code, mailTo }) => (
   <Layout title="Move your account" me={me} csrf={csrf}>
     <h1>Move your account</h1>
     <p>
@@ -36,6 +38,7 @@ export const MovePage: FC<MovePageProps> = ({ me, csrf, publicUrl, code }) => (
         <li>
           When it asks for a confirmation code (the code other servers send by email), make one below. It works once and expires 15
           minutes after you make it; making another one cancels the previous one.
+          {mailTo ? <span data-field="mail-to"> When the tool asks for it, this server also emails a code to {mailTo}.</span> : null}
         </li>
         <li>The tool asks this server to sign the change of your identity to the new server; the new server sends it.</li>
         <li>The new server activates your account; this server deactivates its copy, which stays readable by you until you delete it.</li>
