@@ -9,9 +9,9 @@
  * - one root, a commit for this account's DID, signed by the key the DID
  *   document names right now (the old server's key, before the PLC move);
  * - every MST node and record the tree points at is present;
- * - the tree is the one its keys make: rebuilt from its leaves, it must hash
- *   to the commit's `data` (an MST is deterministic, so a tree with a node
- *   on the wrong layer or keys out of order does not).
+ * - the tree is the one its keys make (an MST is deterministic): each node
+ *   is the encoding of its entries, keys in order, each on its layer (see
+ *   checkTree), walked node by node so memory follows the tree's depth.
  *
  * Then the same tree (same MST root, same record CIDs) is signed again with
  * the account's key on this server, under a rev past the imported one, and
@@ -20,7 +20,8 @@
  * repository before everything has been checked; the staged blocks are
  * deleted however the import ends, and at the next start if it was killed.
  */
-import { MST, MemoryBlockstore, readCarStream, signCommit, verifyCommitSig, BlockMap, def, ensureV3Commit, type Commit } from '@atproto/repo'
+import { MST, mstUtil, readCarStream, signCommit, verifyCommitSig, def, ensureV3Commit, type Commit } from '@atproto/repo'
+import type { Cid } from '@atproto/lex-data'
 import type { ImportStaging, StagedImport } from './import-staging.js'
 import { cidStringToBytes } from '../repo/raw-block-map.js'
 import { TID } from '@atproto/common'
@@ -109,7 +110,7 @@ export class RepoImport {
       throw invalidRequest(`The repository's commit is not signed by the key in ${did}'s DID document (${signingKey})`, 'InvalidCommitSignature')
     }
 
-    const { records, treeBlocks } = await this.checkTree(repo, staged)
+    const { records, nodeCids } = await this.checkTree(repo, staged)
     logger.info({ did, records: records.length }, 'importRepo: tree verified, storing')
 
     return this.deps.lock.run(lockKey(did, ''), async () => {
@@ -120,24 +121,22 @@ export class RepoImport {
       const commit = await signCommit({ did, version: 3, rev, prev: null, data: repo.commit.data }, keypair)
       const commitBytes = cborEncode(commit as never)
       const commitCid = cidForBytes(commitBytes)
-      treeBlocks.set(commitCid, commitBytes)
       this.deps.eventLog.transaction(() => {
         this.deps.replacer.replace({
           did,
           commitCid: commitCid.toString(),
           rev,
-          blocks: (function* () {
-            for (const { cid, bytes: b } of treeBlocks.entries()) yield [cid.bytes, b] as [Uint8Array, Uint8Array]
-          })(),
+          blocks: [[commitCid.bytes, commitBytes]],
           records,
-          // The records' bytes go from the staging table to the repository without passing through here.
+          // The tree's nodes and records go from the staging table to the repository without passing through here.
           copyBlocks: (d, r) => {
+            for (const cid of nodeCids) staged.copyInto(d, r, cid)
             for (const rec of records) staged.copyInto(d, r, cidStringToBytes(rec.cid))
           },
         })
       })
       this.deps.committer.forget(did)
-      const blocks = treeBlocks.size + records.length
+      const blocks = 1 + nodeCids.length + records.length
       logger.info({ did, records: records.length, blocks, bytes, rev, ms: Date.now() - started }, 'importRepo: done')
       return { records: records.length, blocks, bytes, rev, commit: commitCid.toString() }
     })
@@ -184,35 +183,72 @@ export class RepoImport {
     return { root: roots[0], bytes }
   }
 
-  /** Every leaf and node present, the tree canonical; returns the records and the tree's nodes (the records stay staged). */
-  private async checkTree(repo: { data: MST; commit: Commit }, staged: StagedImport): Promise<{ records: ReplacementRecord[]; treeBlocks: BlockMap }> {
+  /**
+   * Every leaf and node present, the tree canonical; returns the records and
+   * the CIDs of the tree's nodes (both stay staged until they are copied).
+   *
+   * The tree is walked node by node from the staging table and nothing of a
+   * node is kept once its subtrees are done, so memory follows the tree's
+   * depth, not its size. Canonical means the tree its keys make (an MST is
+   * deterministic): each node is the encoding of its own entries, every key
+   * is valid and greater than the one before, a node's keys all sit on its
+   * layer (their hash's leading zeros) and its subtrees one layer down, no
+   * subtree is empty, and the root is not a node a canonical tree trims.
+   */
+  private async checkTree(repo: { data: MST; commit: Commit }, staged: StagedImport): Promise<{ records: ReplacementRecord[]; nodeCids: Uint8Array[] }> {
     const records: ReplacementRecord[] = []
-    const treeBlocks = new BlockMap()
-    let rebuilt = await MST.create(new MemoryBlockstore())
-    try {
-      for await (const leaf of repo.data.walkLeavesFrom('')) {
-        const bytes = await staged.getBytes(leaf.value)
-        if (!bytes) throw invalidRequest(`The CAR lacks the record ${leaf.key} (${leaf.value.toString()})`, 'InvalidRepo')
-        const slash = leaf.key.indexOf('/')
+    const nodeCids: Uint8Array[] = []
+    let lastKey = ''
+    const notWellFormed = (why: string) => invalidRequest(`The repository's tree is not well formed: ${why}`, 'InvalidRepo')
+
+    const visit = async (cid: Cid, layer: number | null, isRoot: boolean): Promise<void> => {
+      if (!(await staged.has(cid))) throw invalidRequest(`The CAR lacks the tree node ${cid.toString()}`, 'InvalidRepo')
+      const entries = await MST.load(staged, cid).getEntries()
+      if (!(await mstUtil.cidForEntries(entries)).equals(cid)) throw notWellFormed(`node ${cid.toString()} is not the canonical encoding of its entries`)
+      if (entries.length === 0 && !isRoot) throw notWellFormed(`node ${cid.toString()} is an empty subtree`)
+      let own: number | null = layer
+      for (const e of entries) {
+        if (!e.isLeaf()) continue
+        const z = await mstUtil.leadingZerosOnHash(e.key)
+        if (own === null) own = z
+        else if (z !== own) throw notWellFormed(`the key ${e.key} belongs on layer ${z}, not ${own}`)
+      }
+      if (own === null) {
+        // Only subtrees: fine between layers, but a canonical root holds at least one key (or the tree is empty).
+        if (isRoot && entries.length > 0) throw notWellFormed('its root holds no keys, only a subtree')
+        own = layer ?? 0
+      }
+      nodeCids.push(cid.bytes)
+      for (const e of entries) {
+        if (e.isTree()) {
+          if (own === 0) throw notWellFormed(`node ${cid.toString()} on layer 0 has a subtree`)
+          await visit(e.pointer, own - 1, false)
+          continue
+        }
+        if (!e.isLeaf()) continue
+        if (!mstUtil.isValidMstKey(e.key)) throw notWellFormed(`${JSON.stringify(e.key)} is not a valid key`)
+        if (e.key <= lastKey) throw notWellFormed(`the key ${e.key} comes after ${lastKey}`)
+        lastKey = e.key
+        const bytes = await staged.getBytes(e.value)
+        if (!bytes) throw invalidRequest(`The CAR lacks the record ${e.key} (${e.value.toString()})`, 'InvalidRepo')
         let blobCids: string[]
         try {
           blobCids = blobCidsIn(cborDecode(bytes))
         } catch (err) {
-          throw invalidRequest(`The record ${leaf.key} is not a valid record: ${(err as Error).message}`, 'InvalidRepo')
+          throw invalidRequest(`The record ${e.key} is not a valid record: ${(err as Error).message}`, 'InvalidRepo')
         }
-        records.push({ collection: leaf.key.slice(0, slash), rkey: leaf.key.slice(slash + 1), cid: leaf.value.toString(), blobCids })
-        rebuilt = await rebuilt.add(leaf.key, leaf.value)
+        const slash = e.key.indexOf('/')
+        records.push({ collection: e.key.slice(0, slash), rkey: e.key.slice(slash + 1), cid: e.value.toString(), blobCids })
       }
+    }
+
+    try {
+      await visit(repo.commit.data, null, true)
     } catch (err) {
       if (err instanceof HearthError) throw err
       throw invalidRequest(`The repository's tree is incomplete or malformed: ${(err as Error).message}`, 'InvalidRepo')
     }
-    const { root, blocks: nodes } = await rebuilt.getUnstoredBlocks()
-    if (!root.equals(repo.commit.data)) {
-      throw invalidRequest(`The repository's tree is not well formed: rebuilt from its keys it hashes to ${root.toString()}, not ${repo.commit.data.toString()}`, 'InvalidRepo')
-    }
-    treeBlocks.addMap(nodes)
-    return { records, treeBlocks }
+    return { records, nodeCids }
   }
 }
 
