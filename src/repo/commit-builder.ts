@@ -19,6 +19,7 @@ import { cidForBytes, type PreparedWrite } from './prepare-writes.js'
 import type { SqlRepoStorage } from './sql-repo-storage.js'
 import { blockEntriesByString } from './raw-block-map.js'
 import './mst-serialize-memo.js'
+import './block-map-merge.js'
 import { trimToPaths } from './mst-trim.js'
 
 /** A repository's current commit and its (partly loaded) tree. */
