@@ -154,6 +154,8 @@ export interface RateLimitConfig {
   webSignInsPerIp: number
   /** Any other request outside /xrpc (pages, forms, well-known) per client address per 5 minutes. */
   webRequestsPerIp: number
+  /** OAuth requests (PAR, token, revoke, the authorization page) per client address per 5 minutes. */
+  oauthRequestsPerIp: number
   /** createSession + refreshSession calls per account. */
   sessionsPerAccount: number
   /** Failed password sign-ins per identifier. */
@@ -241,6 +243,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       sessionsPerIp: intVar(env, 'HEARTH_RATE_SESSIONS_PER_IP', 300, 1, 1e9),
       webSignInsPerIp: intVar(env, 'HEARTH_RATE_WEB_SIGNINS_PER_IP', 100, 1, 1e9),
       webRequestsPerIp: intVar(env, 'HEARTH_RATE_WEB_REQUESTS_PER_IP', 3000, 1, 1e9),
+      oauthRequestsPerIp: intVar(env, 'HEARTH_RATE_OAUTH_PER_IP', 300, 1, 1e9),
       sessionsPerAccount: intVar(env, 'HEARTH_RATE_SESSIONS_PER_ACCOUNT', 100, 1, 1e9),
       signInFailures: intVar(env, 'HEARTH_RATE_SIGNIN_FAILURES', 30, 1, 1e9),
       ingestPointsPerHour: intVar(env, 'HEARTH_RATE_INGEST_POINTS_HOUR', 3_000_000, 1, 1e12),

@@ -30,6 +30,7 @@ import type { OAuthAccessVerifier, RequestFacts } from '../auth/request-auth.js'
 import { HearthError, XrpcError } from '../xrpc/xrpc-error.js'
 import { ClientResolver, type OAuthClient } from './client-metadata.js'
 import { DpopVerifier, DPOP_MAX_AGE_SEC } from './dpop.js'
+import { DpopJtiStore } from './dpop-jti-store.js'
 import { OAuthError, invalidClient, invalidGrant, invalidRequest, invalidScope } from './oauth-error.js'
 import { OAuthStore, randomToken, sha256, type StoredRequest, type StoredSession } from './oauth-store.js'
 import { PermissionSets } from './permission-sets.js'
@@ -76,14 +77,16 @@ export class OAuthServer implements OAuthAccessVerifier {
   readonly sets: PermissionSets
   readonly issuer: string
   private key: Uint8Array
-  private usedAssertions = new Map<string, number>()
+  /** Single-use proofs and client assertions, remembered across restarts. */
+  private taken: DpopJtiStore
   private verified = new Map<string, AccessClaims>()
   private permissions = new Map<string, ScopePermissionsTransition>()
   private touched = new Map<string, number>()
 
   constructor(private deps: OAuthServerDeps) {
     this.store = new OAuthStore(deps.db)
-    this.dpop = new DpopVerifier(deps.secret)
+    this.taken = new DpopJtiStore(deps.db)
+    this.dpop = new DpopVerifier(deps.secret, this.taken)
     this.clients = new ClientResolver(new Set(deps.config.oauthTrustedClients))
     this.issuer = deps.config.publicUrl
     this.sets = new PermissionSets(deps.lexicons)
@@ -426,11 +429,8 @@ export class OAuthServer implements OAuthAccessVerifier {
     }
     const jti = verified.payload.jti
     if (typeof jti !== 'string' || !jti) throw invalidClient('The client assertion needs a jti')
-    const now = Date.now()
-    for (const [k, until] of this.usedAssertions) if (until < now) this.usedAssertions.delete(k)
-    const key = `${client.id} ${jti}`
-    if (this.usedAssertions.has(key)) throw invalidClient('This client assertion was already used')
-    this.usedAssertions.set(key, now + (5 * 60 + DPOP_MAX_AGE_SEC) * 1000)
+    // Remembered for as long as the assertion (at most 5 minutes old) could pass.
+    if (!this.taken.claim(`assertion ${client.id} ${jti}`, Date.now() + (5 * 60 + DPOP_MAX_AGE_SEC) * 1000)) throw invalidClient('This client assertion was already used')
     return `private_key_jwt:${verified.protectedHeader.kid ?? ''}`
   }
 }
