@@ -42,13 +42,21 @@ export function oauthPageRoutes(ctx: AppContext, w: WebSignIn): Hono {
       return failed(c, err, me)
     }
     const hint = pending.request.params.login_hint
-    if (!me) {
+    // prompt (OpenID Connect Core §3.1.2.1): none shows nothing, login asks for a fresh sign-in, consent always asks.
+    const prompt = pending.request.params.prompt
+    const approvedBefore = (did: string) => pending.client.trusted || oauth.alreadyApproved(did, pending)
+    if (prompt === 'none') {
+      if (!me) return c.redirect(oauth.refuse(pending, 'login_required', 'The person is not signed in to this server'), 303)
+      if (!approvedBefore(me.account.did)) return c.redirect(oauth.refuse(pending, 'consent_required', 'The person has not approved these permissions for this app'), 303)
+      return c.redirect(oauth.approve(pending, me.account.did), 303)
+    }
+    const freshEnough = me !== null && (prompt !== 'login' || me.session.createdAt >= oauth.requestedAt(pending))
+    if (!me || !freshEnough) {
       const url = new URL(c.req.url)
       setReturnTo(c, `${url.pathname}${url.search}`)
       return c.redirect(`/sign-in${hint ? `?login_hint=${encodeURIComponent(hint)}` : ''}`, 303)
     }
-    const prompt = pending.request.params.prompt
-    if (prompt !== 'consent' && (pending.client.trusted || oauth.alreadyApproved(me.account.did, pending))) {
+    if (prompt !== 'consent' && approvedBefore(me.account.did)) {
       return c.redirect(oauth.approve(pending, me.account.did), 303)
     }
     const hinted = hint ? ctx.accounts.lookup(hint.replace(/^@/, '')) : null

@@ -200,8 +200,18 @@ export class OAuthServer implements OAuthAccessVerifier {
 
   /** The person said no. */
   deny(pending: PendingAuthorization): string {
+    return this.refuse(pending, 'access_denied', 'The person refused the request')
+  }
+
+  /** Ends the request and sends the browser back with an error (`login_required` and `consent_required` for prompt=none). */
+  refuse(pending: PendingAuthorization, error: string, description: string): string {
     this.store.deleteRequest(pending.request.id)
-    return this.redirectBack(pending.request, { error: 'access_denied', error_description: 'The person refused the request' })
+    return this.redirectBack(pending.request, { error, error_description: description })
+  }
+
+  /** When the app pushed this request (ms): a prompt=login sign-in must be newer. */
+  requestedAt(pending: PendingAuthorization): number {
+    return pending.request.expiresAt - PAR_TTL_SEC * 1000
   }
 
   private redirectBack(request: StoredRequest, answer: Record<string, string>): string {
