@@ -28,7 +28,8 @@ import type { AccountStore } from '../account/account-store.js'
 import type { Logger } from '../logger.js'
 import type { OAuthAccessVerifier, RequestFacts } from '../auth/request-auth.js'
 import { HearthError, XrpcError } from '../xrpc/xrpc-error.js'
-import { ClientResolver, type OAuthClient } from './client-metadata.js'
+import { ClientResolver, fetchAnyHost, type OAuthClient } from './client-metadata.js'
+import { fetchPublic } from '../net/public-fetch.js'
 import { DpopVerifier, DPOP_MAX_AGE_SEC } from './dpop.js'
 import { DpopJtiStore } from './dpop-jti-store.js'
 import { OAuthError, invalidClient, invalidGrant, invalidRequest, invalidScope } from './oauth-error.js'
@@ -87,7 +88,7 @@ export class OAuthServer implements OAuthAccessVerifier {
     this.store = new OAuthStore(deps.db)
     this.taken = new DpopJtiStore(deps.db)
     this.dpop = new DpopVerifier(deps.secret, this.taken)
-    this.clients = new ClientResolver(new Set(deps.config.oauthTrustedClients))
+    this.clients = new ClientResolver(new Set(deps.config.oauthTrustedClients), deps.config.oauthFetchPrivateHosts ? fetchAnyHost : fetchPublic)
     this.issuer = deps.config.publicUrl
     this.sets = new PermissionSets(deps.lexicons)
     this.key = new Uint8Array(crypto.hkdfSync('sha256', deps.secret, Buffer.alloc(0), 'hearth oauth access token v1', 32))
