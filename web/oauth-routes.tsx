@@ -11,6 +11,8 @@ import type { WebSignIn } from '../src/auth/sign-in/web-sign-in.js'
 import { OAuthError } from '../src/oauth/oauth-error.js'
 import type { PendingAuthorization } from '../src/oauth/oauth-server.js'
 import { describeScope } from '../src/oauth/permission-words.js'
+import { acceptedLanguages } from '../src/oauth/permission-set-words.js'
+import { expandWith } from '../src/oauth/permission-sets.js'
 import { AuthorizePage } from './pages/authorize-page.js'
 import { ConnectedAppsPage } from './pages/connected-apps-page.js'
 import { ErrorPage } from './pages/error-page.js'
@@ -60,8 +62,9 @@ export function oauthPageRoutes(ctx: AppContext, w: WebSignIn): Hono {
       return c.redirect(oauth.approve(pending, me.account.did), 303)
     }
     const hinted = hint ? ctx.accounts.lookup(hint.replace(/^@/, '')) : null
-    const permissions = describeScope(pending.request.params.scope, oauth.sets).map((line) =>
-      line.scope.startsWith('include:') ? { ...line, included: describeScope(oauth.sets.expand(line.scope), oauth.sets) } : line,
+    const languages = acceptedLanguages(c.req.header('accept-language'))
+    const permissions = describeScope(pending.request.params.scope, pending.sets, languages).map((line) =>
+      line.scope.startsWith('include:') ? { ...line, included: describeScope(expandWith(line.scope, pending.sets), null) } : line,
     )
     return sendPage(
       c,
@@ -103,7 +106,7 @@ export function oauthPageRoutes(ctx: AppContext, w: WebSignIn): Hono {
       sessionId: s.id,
       clientId: s.clientId,
       name: s.clientName ?? s.clientId,
-      permissions: describeScope(s.scope, oauth.sets),
+      permissions: describeScope(s.scope, null),
       createdAt: s.createdAt,
       lastUsedAt: s.lastUsedAt,
     }))

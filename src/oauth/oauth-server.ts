@@ -34,7 +34,8 @@ import { DpopVerifier, DPOP_MAX_AGE_SEC } from './dpop.js'
 import { DpopJtiStore } from './dpop-jti-store.js'
 import { OAuthError, invalidClient, invalidGrant, invalidRequest, invalidScope } from './oauth-error.js'
 import { OAuthStore, randomToken, sha256, type StoredRequest, type StoredSession } from './oauth-store.js'
-import { PermissionSets } from './permission-sets.js'
+import { PermissionSets, expandWith, type ResolvedSets } from './permission-sets.js'
+import { RemotePermissionSets } from './remote-permission-sets.js'
 
 export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:'
 const PAR_TTL_SEC = 300
@@ -52,6 +53,8 @@ export interface OAuthServerDeps {
   accounts: AccountStore
   lexicons: Lexicons
   logger: Logger
+  /** The PLC directory in use (configured, or the embedded one): remote permission sets' DIDs resolve there only. */
+  plcUrl: string
 }
 
 /** What the authorization page shows and acts on. */
@@ -60,6 +63,8 @@ export interface PendingAuthorization {
   client: OAuthClient
   /** The scope the app asks for, include: sets expanded: what approving grants. */
   scope: string
+  /** The permission sets it includes (their titles and details are shown). */
+  sets: ResolvedSets
 }
 
 interface AccessClaims {
@@ -90,7 +95,7 @@ export class OAuthServer implements OAuthAccessVerifier {
     this.dpop = new DpopVerifier(deps.secret, this.taken)
     this.clients = new ClientResolver(new Set(deps.config.oauthTrustedClients), deps.config.oauthFetchPrivateHosts ? fetchAnyHost : fetchPublic)
     this.issuer = deps.config.publicUrl
-    this.sets = new PermissionSets(deps.lexicons)
+    this.sets = new PermissionSets(deps.lexicons, new RemotePermissionSets({ plcUrl: deps.plcUrl, fetchPrivateHosts: deps.config.oauthFetchPrivateHosts }))
     this.key = new Uint8Array(crypto.hkdfSync('sha256', deps.secret, Buffer.alloc(0), 'hearth oauth access token v1', 32))
   }
 
@@ -156,7 +161,7 @@ export class OAuthServer implements OAuthAccessVerifier {
     const values = scope.split(' ').filter(Boolean)
     if (!values.includes('atproto')) throw invalidScope('The scope must include "atproto"')
     for (const v of values) if (!client.scopes.has(v)) throw invalidScope(`The client metadata does not declare the scope ${v.slice(0, 100)}`)
-    this.sets.expand(scope) // refuses include: sets Hearth cannot resolve, now rather than on the page
+    await this.sets.expand(scope) // refuses include: sets Hearth cannot resolve, now rather than on the page
     const responseMode = p.response_mode ?? 'query'
     if (responseMode !== 'query' && responseMode !== 'fragment') throw invalidRequest('response_mode must be query or fragment')
     const id = `req-${randomToken(24)}`
@@ -178,7 +183,8 @@ export class OAuthServer implements OAuthAccessVerifier {
     if (request.expiresAt < Date.now()) throw invalidRequest('This authorization request has expired: start again from the app')
     if (request.did !== null) throw invalidRequest('This authorization request was already answered')
     const client = await this.clients.resolve(clientId)
-    return { request, client, scope: this.sets.expand(request.params.scope) }
+    const sets = await this.sets.resolveAll(request.params.scope)
+    return { request, client, sets, scope: expandWith(request.params.scope, sets) }
   }
 
   /** True when `did` approved this client for at least these permissions before (and has not revoked). */
