@@ -49,6 +49,8 @@ export function oauthPageRoutes(ctx: AppContext, w: WebSignIn): Hono {
     const approvedBefore = (did: string) => pending.client.trusted || oauth.alreadyApproved(did, pending)
     if (prompt === 'none') {
       if (!me) return c.redirect(oauth.refuse(pending, 'login_required', 'The person is not signed in to this server'), 303)
+      const named = hint ? ctx.accounts.lookup(hint.replace(/^@/, '')) : null
+      if (hint && named?.did !== me.account.did) return c.redirect(oauth.refuse(pending, 'login_required', 'The person signed in here is not the account login_hint names'), 303)
       if (!approvedBefore(me.account.did)) return c.redirect(oauth.refuse(pending, 'consent_required', 'The person has not approved these permissions for this app'), 303)
       return c.redirect(oauth.approve(pending, me.account.did), 303)
     }

@@ -54,6 +54,13 @@ describe('prompt=none, login, consent', () => {
 
     const more = await c.authorize((await c.par({ scope: `${SCOPE} transition:generic`, prompt: 'none' })).body.request_uri)
     expect(more.location.searchParams.get('error')).toBe('consent_required')
+
+    // login_hint naming another account than the one signed in: not this person, so login_required.
+    const bob = await rig.server.createAccount('bob')
+    const other = await c.authorize((await c.par({ scope: SCOPE, prompt: 'none', login_hint: bob.handle })).body.request_uri)
+    expect(other.location.searchParams.get('error')).toBe('login_required')
+    const same = await c.authorize((await c.par({ scope: SCOPE, prompt: 'none', login_hint: alice.handle })).body.request_uri)
+    expect(same.location.searchParams.get('code')).toBeTruthy()
   })
 
   it('consent: the page is shown even though the app was approved before', async () => {
