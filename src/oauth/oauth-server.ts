@@ -27,7 +27,7 @@ import type { Db } from '../db/open-database.js'
 import type { AccountStore } from '../account/account-store.js'
 import type { Logger } from '../logger.js'
 import type { OAuthAccessVerifier, RequestFacts } from '../auth/request-auth.js'
-import { HearthError, XrpcError } from '../xrpc/xrpc-error.js'
+import { HearthError } from '../errors/hearth-error.js'
 import { ClientResolver, fetchAnyHost, type OAuthClient } from './client-metadata.js'
 import { fetchPublic } from '../net/public-fetch.js'
 import { DpopVerifier, DPOP_MAX_AGE_SEC } from './dpop.js'
@@ -453,12 +453,12 @@ export class OAuthServer implements OAuthAccessVerifier {
 }
 
 /** A DPoP or token failure on an XRPC call: 401 with WWW-Authenticate, the body in XRPC shape. */
-function resourceError(err: OAuthError): XrpcError {
+function resourceError(err: OAuthError): HearthError {
   const description = err.description.replace(/"/g, "'")
   const headers: Record<string, string> = {
     'WWW-Authenticate': `DPoP algs="ES256", error="${err.error}", error_description="${description}"`,
     'Access-Control-Expose-Headers': 'WWW-Authenticate, DPoP-Nonce',
     ...err.headers,
   }
-  return new XrpcError(401, err.error, err.description, headers)
+  return new HearthError('unauthenticated', err.error, err.description, headers)
 }

@@ -27,7 +27,7 @@ import type { MiddlewareHandler } from 'hono'
 import type { RateLimitConfig } from '../config.js'
 import type { AppContext } from '../context.js'
 import { HearthError, RateLimitExceeded, type RateLimitState } from '../errors/hearth-error.js'
-import { xrpcErrorHeaders, xrpcStatus } from '../xrpc/xrpc-error.js'
+import { httpErrorHeaders, httpStatusOf } from '../errors/http-answer.js'
 import { rateLimitHeaders } from './rate-limit-headers.js'
 import { readBodyOnce } from '../xrpc/request-body.js'
 import { clientAddress } from './client-address.js'
@@ -102,8 +102,8 @@ export interface Charge {
 
 /** The neutral RateLimitExceeded, with the headers the HTTP edges send along. */
 export class RateLimitedError extends RateLimitExceeded {
-  get headers(): Record<string, string> {
-    return rateLimitHeaders(this.state)
+  constructor(state: RateLimitState) {
+    super(state, rateLimitHeaders(state))
   }
 }
 
@@ -251,7 +251,7 @@ export function publicRateLimits(ctx: AppContext): MiddlewareHandler {
       if (!(err instanceof HearthError)) throw err
       if (err instanceof RateLimitedError) ctx.metrics.rateLimited.inc({ limit: err.limitName })
       // A body over its limit (413) or an overlong identifier (400) is answered here, before the route.
-      return c.json(err.toJSON(), xrpcStatus(err) as never, xrpcErrorHeaders(err))
+      return c.json(err.toJSON(), httpStatusOf(err) as never, httpErrorHeaders(err))
     }
     await next()
     if (failureKey && c.res.status === 401) limits.signInFailures.spend(failureKey, 1)
