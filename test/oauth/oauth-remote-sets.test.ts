@@ -79,6 +79,12 @@ describe('permission sets resolved from the network', () => {
     expect(note.status).toBe(200)
     const refused = await call('com.atproto.repo.createRecord', { repo: alice.did, collection: 'app.bsky.feed.post', record: post() })
     expect([refused.status, refused.body.error]).toEqual([403, 'ScopeMissingError'])
+
+    // A German reader sees the set's German title (title:lang), and the default detail (no German one).
+    c.pageHeaders = { 'accept-language': 'de-DE, en;q=0.5' }
+    const german = await c.authorize((await c.par({ scope, prompt: 'consent' })).body.request_uri)
+    expect(german.page).toContain('Deine Notizen schreiben (com.example.authNotes)')
+    expect(german.page).toContain('Create notes and read them back through the Notes service.')
   })
 
   it.each([
