@@ -78,3 +78,27 @@ describe('the prefix and the password switch as configuration', () => {
     expect(signInUrlFor(home, paths)).toBe('/hearth/sign-in')
   })
 })
+
+describe('the pages build their paths with PagePaths', () => {
+  // A guard for pages added later: a literal page path in markup or a redirect would not follow the prefix.
+  it('no page or route file writes a literal page path into a link, form, asset or redirect', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs')
+    const { join } = await import('node:path')
+    const { projectPath } = await import('./project-paths.js')
+    const literal = /\b(?:href|action|src|value)="\/(?!oauth\/|xrpc\/)|\b(?:href|action|src)=\{`\/(?!oauth\/|xrpc\/)|c\.redirect\(['`]\/(?!oauth\/|xrpc\/)/
+    const offenders: string[] = []
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name)
+        if (e.isDirectory()) walk(p)
+        else if (/\.tsx?$/.test(e.name) && !e.name.endsWith('.test.ts')) {
+          readFileSync(p, 'utf8')
+            .split('\n')
+            .forEach((line, i) => literal.test(line) && offenders.push(`${p.slice(projectPath('').length)}:${i + 1}: ${line.trim()}`))
+        }
+      }
+    }
+    walk(projectPath('web'))
+    expect(offenders).toEqual([])
+  })
+})
