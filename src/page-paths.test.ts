@@ -85,7 +85,7 @@ describe('the pages build their paths with PagePaths', () => {
     const { readdirSync, readFileSync } = await import('node:fs')
     const { join } = await import('node:path')
     const { projectPath } = await import('./project-paths.js')
-    const literal = /\b(?:href|action|src|value)="\/(?!oauth\/|xrpc\/)|\b(?:href|action|src)=\{`\/(?!oauth\/|xrpc\/)|c\.redirect\(['`]\/(?!oauth\/|xrpc\/)/
+    const literal = /\b(?:href|action|src|value|data-[\w-]+)="\/(?!oauth\/|xrpc\/)|\b(?:href|action|src|data-[\w-]+)=\{['`]\/(?!oauth\/|xrpc\/)|c\.redirect\(['`]\/(?!oauth\/|xrpc\/)/
     const offenders: string[] = []
     const walk = (dir: string) => {
       for (const e of readdirSync(dir, { withFileTypes: true })) {
