@@ -2,7 +2,9 @@
  * The person's side of OAuth: the authorization page an app sends them to
  * (GET /oauth/authorize after its PAR, POST for the decision) and the
  * Connected apps page. Signing in on the way reuses the sign-in pages: a
- * signed-out person is sent there and comes back (web/return-to.ts).
+ * signed-out person is sent there and comes back (web/return-to.ts). The
+ * authorize page stays at /oauth/authorize (clients read it from the
+ * server's metadata); Connected apps moves with the pages' prefix.
  */
 import { Hono, type Context } from 'hono'
 import type { AppContext } from '../src/context.js'
@@ -11,6 +13,8 @@ import type { WebSignIn } from '../src/auth/sign-in/web-sign-in.js'
 import { OAuthError } from '../src/oauth/oauth-error.js'
 import type { PendingAuthorization } from '../src/oauth/oauth-server.js'
 import { describeScope } from '../src/oauth/permission-words.js'
+import { acceptedLanguages } from '../src/oauth/permission-set-words.js'
+import { expandWith } from '../src/oauth/permission-sets.js'
 import { AuthorizePage } from './pages/authorize-page.js'
 import { ConnectedAppsPage } from './pages/connected-apps-page.js'
 import { ErrorPage } from './pages/error-page.js'
@@ -42,18 +46,29 @@ export function oauthPageRoutes(ctx: AppContext, w: WebSignIn): Hono {
       return failed(c, err, me)
     }
     const hint = pending.request.params.login_hint
-    if (!me) {
+    // prompt (OpenID Connect Core §3.1.2.1): none shows nothing, login asks for a fresh sign-in, consent always asks.
+    const prompt = pending.request.params.prompt
+    const approvedBefore = (did: string) => pending.client.trusted || oauth.alreadyApproved(did, pending)
+    if (prompt === 'none') {
+      if (!me) return c.redirect(oauth.refuse(pending, 'login_required', 'The person is not signed in to this server'), 303)
+      const named = hint ? ctx.accounts.lookup(hint.replace(/^@/, '')) : null
+      if (hint && named?.did !== me.account.did) return c.redirect(oauth.refuse(pending, 'login_required', 'The person signed in here is not the account login_hint names'), 303)
+      if (!approvedBefore(me.account.did)) return c.redirect(oauth.refuse(pending, 'consent_required', 'The person has not approved these permissions for this app'), 303)
+      return c.redirect(oauth.approve(pending, me.account.did), 303)
+    }
+    const freshEnough = me !== null && (prompt !== 'login' || me.session.createdAt >= oauth.requestedAt(pending))
+    if (!me || !freshEnough) {
       const url = new URL(c.req.url)
       setReturnTo(c, `${url.pathname}${url.search}`)
-      return c.redirect(`/sign-in${hint ? `?login_hint=${encodeURIComponent(hint)}` : ''}`, 303)
+      return c.redirect(w.paths.to(`/sign-in${hint ? `?login_hint=${encodeURIComponent(hint)}` : ''}`), 303)
     }
-    const prompt = pending.request.params.prompt
-    if (prompt !== 'consent' && (pending.client.trusted || oauth.alreadyApproved(me.account.did, pending))) {
+    if (prompt !== 'consent' && approvedBefore(me.account.did)) {
       return c.redirect(oauth.approve(pending, me.account.did), 303)
     }
     const hinted = hint ? ctx.accounts.lookup(hint.replace(/^@/, '')) : null
-    const permissions = describeScope(pending.request.params.scope, oauth.sets).map((line) =>
-      line.scope.startsWith('include:') ? { ...line, included: describeScope(oauth.sets.expand(line.scope), oauth.sets) } : line,
+    const languages = acceptedLanguages(c.req.header('accept-language'))
+    const permissions = describeScope(pending.request.params.scope, pending.sets, languages).map((line) =>
+      line.scope.startsWith('include:') ? { ...line, included: describeScope(expandWith(line.scope, pending.sets), null) } : line,
     )
     return sendPage(
       c,
@@ -76,7 +91,7 @@ export function oauthPageRoutes(ctx: AppContext, w: WebSignIn): Hono {
 
   app.post('/oauth/authorize', formBodyLimit, async (c) => {
     const me = w.sessions.current(c)
-    if (!me) return c.redirect('/sign-in', 303)
+    if (!me) return c.redirect(w.paths.to('/sign-in'), 303)
     const form = await readCheckedForm(c, w.sessions, me)
     if (!form) return refusedFormPage(c, w, me)
     try {
@@ -88,14 +103,22 @@ export function oauthPageRoutes(ctx: AppContext, w: WebSignIn): Hono {
     }
   })
 
+  return app
+}
+
+/** The Connected apps page, a page like the others (under the pages' prefix, where the authorize page is not). */
+export function connectedAppsRoutes(ctx: AppContext, w: WebSignIn): Hono {
+  const oauth = ctx.oauth
+  const app = new Hono()
+
   app.get('/account/connected-apps', (c) => {
     const me = w.sessions.current(c)
-    if (!me) return c.redirect('/sign-in', 303)
+    if (!me) return c.redirect(w.paths.to('/sign-in'), 303)
     const apps = oauth.sessionsOf(me.account.did).map((s) => ({
       sessionId: s.id,
       clientId: s.clientId,
       name: s.clientName ?? s.clientId,
-      permissions: describeScope(s.scope, oauth.sets),
+      permissions: describeScope(s.scope, null),
       createdAt: s.createdAt,
       lastUsedAt: s.lastUsedAt,
     }))
@@ -104,11 +127,11 @@ export function oauthPageRoutes(ctx: AppContext, w: WebSignIn): Hono {
 
   app.post('/account/connected-apps/revoke', formBodyLimit, async (c) => {
     const me = w.sessions.current(c)
-    if (!me) return c.redirect('/sign-in', 303)
+    if (!me) return c.redirect(w.paths.to('/sign-in'), 303)
     const form = await readCheckedForm(c, w.sessions, me)
     if (!form) return refusedFormPage(c, w, me)
     oauth.revokeSessionOf(me.account.did, form.id ?? '')
-    return c.redirect('/account/connected-apps', 303)
+    return c.redirect(w.paths.to('/account/connected-apps'), 303)
   })
 
   return app

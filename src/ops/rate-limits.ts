@@ -12,6 +12,7 @@
  * | ingest points     | account (control) | 3,000,000/h      |
  * | web sign-in starts| client address    | 100 per 5 min (GET /auth/<provider>, password and link forms) |
  * | other web requests| client address    | 3000 per 5 min (everything outside /xrpc) |
+ * | OAuth requests    | client address    | 300 per 5 min (PAR, token, revoke, the authorization page) |
  *
  * A refused request gets 429 `{ error: 'RateLimitExceeded', message }` with
  * `ratelimit-limit`, `ratelimit-remaining`, `ratelimit-reset` (Unix seconds)
@@ -117,6 +118,7 @@ export class RateLimits {
   readonly ingestPerHour: WindowLimiter
   readonly webSignInsPerIp: WindowLimiter
   readonly webRequestsPerIp: WindowLimiter
+  readonly oauthPerIp: WindowLimiter
 
   constructor(config: RateLimitConfig) {
     this.enabled = config.enabled
@@ -129,6 +131,7 @@ export class RateLimits {
     this.ingestPerHour = new WindowLimiter('ingest-per-hour', config.ingestPointsPerHour, HOUR)
     this.webSignInsPerIp = new WindowLimiter('ip-web-sign-ins', config.webSignInsPerIp, FIVE_MINUTES)
     this.webRequestsPerIp = new WindowLimiter('ip-web-requests', config.webRequestsPerIp, FIVE_MINUTES)
+    this.oauthPerIp = new WindowLimiter('ip-oauth-requests', config.oauthRequestsPerIp, FIVE_MINUTES)
   }
 
   /**
@@ -280,7 +283,7 @@ function refreshDid(ctx: AppContext, authorization: string | undefined): Promise
  * bytes); 413 when it is too big; null when it is not JSON (the route answers that).
  */
 async function peekJson(req: Request, limit: number): Promise<unknown> {
-  if (!req.body) return null
+  // No `req.body` check first: on @hono/node-server that getter builds a whole web Request.
   const bytes = await readBodyOnce(req, limit)
   try {
     return JSON.parse(new TextDecoder().decode(bytes))
