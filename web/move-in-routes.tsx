@@ -41,7 +41,7 @@ export function moveInRoutes(ctx: AppContext, w: WebSignIn): Hono {
       w.sessions.start(c, did, 'move')
       ctx.logger.info({ did }, 'move in: signed the browser in to the moved account')
       // Again, with the new session's cookie.
-      return c.redirect(`/account/move/in/${id}`, 303)
+      return c.redirect(w.paths.to(`/account/move/in/${id}`), 303)
     }
     const view = jobs.view(id, browser)
     if (!view) return notFound(c)
@@ -71,7 +71,7 @@ export function moveInRoutes(ctx: AppContext, w: WebSignIn): Hono {
         newHandle,
         inviteCode: form.inviteCode?.trim() || undefined,
       })
-      return c.redirect(`/account/move/in/${id}`, 303)
+      return c.redirect(w.paths.to(`/account/move/in/${id}`), 303)
     } catch (err) {
       if (err instanceof MoveInRefused) return formPage(c, err.message, values, 400)
       throw err
@@ -96,7 +96,7 @@ export function moveInRoutes(ctx: AppContext, w: WebSignIn): Hono {
     const code = (form.code ?? '').trim()
     if (!code) return statusPage(c, id, 'Paste the code from the email.', 400)
     if (!jobs.giveCode(id, w.sessions.browserToken(c), code)) return statusPage(c, id, 'This move is not waiting for a code.', 400)
-    return c.redirect(`/account/move/in/${id}`, 303)
+    return c.redirect(w.paths.to(`/account/move/in/${id}`), 303)
   })
 
   app.post('/account/move/in/:id/resume', formBodyLimit, async (c) => {
@@ -110,7 +110,7 @@ export function moveInRoutes(ctx: AppContext, w: WebSignIn): Hono {
       if (err instanceof MoveInRefused) return statusPage(c, id, err.message, 400)
       throw err
     }
-    return c.redirect(`/account/move/in/${id}`, 303)
+    return c.redirect(w.paths.to(`/account/move/in/${id}`), 303)
   })
 
   return app

@@ -12,6 +12,7 @@ import type { FC } from 'hono/jsx'
 import type { SignedIn } from '../../src/auth/web-session.js'
 import type { MoveInView } from '../../src/move/move-in-jobs.js'
 import { CsrfField, Layout } from '../layout.js'
+import { pagePath } from '../branding.js'
 
 const PasswordNote: FC = () => (
   <p class="muted" data-field="password-note">
@@ -49,7 +50,7 @@ export const MoveInFormPage: FC<MoveInFormProps> = ({ me, csrf, handleDomain, re
             {problem}
           </p>
         ) : null}
-        <form method="post" action="/account/move/in" data-move-in-form>
+        <form method="post" action={pagePath('/account/move/in')} data-move-in-form>
           <CsrfField token={csrf} />
           <label>
             Your handle there
@@ -105,7 +106,7 @@ export interface MoveInStatusProps {
 
 export const MoveInStatusPage: FC<MoveInStatusProps> = ({ me, csrf, view, problem }) => {
   const p = view.progress
-  const base = `/account/move/in/${view.id}`
+  const base = pagePath(`/account/move/in/${view.id}`)
   const running = view.state === 'running'
   return (
     <Layout title="Moving your account here" me={me} csrf={csrf}>
@@ -212,17 +213,17 @@ export const MoveInStatusPage: FC<MoveInStatusProps> = ({ me, csrf, view, proble
           <ul data-field="left">
             {me && me.account.did === view.did ? null : (
               <li>
-                <a href="/sign-in">Sign in</a> as {view.newHandle}.
+                <a href={pagePath('/sign-in')}>Sign in</a> as {view.newHandle}.
               </li>
             )}
             <li>
-              Add a way to sign in again: a <a href="/account/settings">password or a GitHub or Google sign-in</a> (this server did not
+              Add a way to sign in again: a <a href={pagePath('/account/settings')}>password or a GitHub or Google sign-in</a> (this server did not
               keep your old password).
             </li>
             <li>Sign in to your apps again, with your handle here.</li>
           </ul>
           <p>
-            <a href="/account">Go to your account</a>
+            <a href={pagePath('/account')}>Go to your account</a>
           </p>
         </section>
       ) : null}

@@ -63,7 +63,7 @@ export const MovePage: FC<MovePageProps> = ({ me, csrf, publicUrl, code, mailTo 
     <section class="card">
       <h2>Moving here from another server</h2>
       <p>
-        <a href="/account/move/in" data-field="move-in-link">Move an account here</a> from any server that lets you sign in with a
+        <a href={pagePath('/account/move/in')} data-field="move-in-link">Move an account here</a> from any server that lets you sign in with a
         password: this server copies everything and shows how far it got.
       </p>
       <p>The server's operator can do the same with one command, which can be run again to finish a move that stopped:</p>
