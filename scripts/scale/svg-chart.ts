@@ -9,7 +9,7 @@ export interface ChartSeries {
   points: { x: number; y: number }[]
 }
 
-const COLOURS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c']
+const COLOURS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2']
 const esc = (s: string) => s.replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`)
 
 function niceMax(v: number): number {
