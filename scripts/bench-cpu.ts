@@ -1,10 +1,13 @@
 /**
  * Server CPU per request: starts Hearth as `npm start` runs it, then drives
- * getRecord (plain fetch, concurrency 16) or sequential createRecord
- * (@atproto/api) and reads the server process's CPU time from /proc, so the
- * figure holds even when the machine is busy with other work.
+ * getRecord (plain fetch, concurrency 16; `get-api`: through @atproto/api,
+ * as `npm run bench` does) or sequential createRecord (@atproto/api) and
+ * reads the server process's CPU time from /proc, so the figure holds even
+ * when the machine is busy with other work. The client's own CPU per request
+ * (this process) is printed beside it: what the client library costs.
  *
  *   npx tsx scripts/bench-cpu.ts get 20000
+ *   npx tsx scripts/bench-cpu.ts get-api 20000
  *   npx tsx scripts/bench-cpu.ts create 1000
  *   HEARTH_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx tsx scripts/bench-cpu.ts get   # with a profile
  */
@@ -13,8 +16,8 @@ import { AtpAgent } from '@atproto/api'
 import { startEmbeddedPlc } from '../src/identity/embedded-plc.js'
 import { spawnHearth } from './bench-server.js'
 
-const mode = process.argv[2] === 'create' ? 'create' : 'get'
-const count = Number(process.argv[3] ?? (mode === 'get' ? 20000 : 1000))
+const mode = process.argv[2] === 'create' ? 'create' : process.argv[2] === 'get-api' ? 'get-api' : 'get'
+const count = Number(process.argv[3] ?? (mode === 'create' ? 1000 : 20000))
 const collection = 'app.bsky.feed.post'
 const post = (text: string) => ({ $type: collection, text, createdAt: new Date().toISOString() })
 
@@ -36,8 +39,20 @@ try {
     rkeys.push(res.data.uri.split('/').pop()!)
   }
   const cpu0 = cpuMs(child.pid!)
+  const client0 = process.cpuUsage()
   const t0 = performance.now()
-  if (mode === 'get') {
+  if (mode === 'get-api') {
+    const reader = new AtpAgent({ service: url })
+    let next = 0
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < count) {
+          const i = next++
+          await reader.com.atproto.repo.getRecord({ repo: did, collection, rkey: rkeys[i % rkeys.length] })
+        }
+      }),
+    )
+  } else if (mode === 'get') {
     let next = 0
     await Promise.all(
       Array.from({ length: 16 }, async () => {
@@ -53,7 +68,16 @@ try {
   }
   const secs = (performance.now() - t0) / 1000
   const cpu = cpuMs(child.pid!) - cpu0
-  console.log(JSON.stringify({ mode, requests: count, perSec: Math.round(count / secs), serverCpuMsPerRequest: Number((cpu / count).toFixed(3)) }))
+  const client = process.cpuUsage(client0)
+  console.log(
+    JSON.stringify({
+      mode,
+      requests: count,
+      perSec: Math.round(count / secs),
+      serverCpuMsPerRequest: Number((cpu / count).toFixed(3)),
+      clientCpuMsPerRequest: Number(((client.user + client.system) / 1000 / count).toFixed(3)),
+    }),
+  )
 } finally {
   child.kill('SIGTERM')
   await new Promise((r) => child.once('exit', r))

@@ -4,9 +4,19 @@
  *
  *   npm run bench -- --url http://localhost:2583 [--invite CODE]
  *   npm run bench -- --spawn            # starts its own Hearth (temp data dir) and reports its peak RSS
+ *   npm run bench -- --spawn --workers 2
  *
  * Works against any PDS (the reference one included), so figures can be
  * taken side by side on the same machine.
+ *
+ * `--workers N` (default 1) sends the getRecord phase (concurrency 16 in
+ * all) from N client processes instead of this one, each running
+ * @atproto/api on its share of the calls and of the concurrency; counts are
+ * merged (scripts/bench-get-load.ts). One client process spends more CPU per
+ * getRecord than Hearth does answering it, so with one worker that phase
+ * measures the client; the split is the same for any `--url`, so compare
+ * servers at the same N. `getRecord.clientCpuMsPerRequest` is what the
+ * client side cost. The other phases are sequential and stay in this process.
  */
 import type { ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
@@ -15,6 +25,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { AtpAgent } from '@atproto/api'
 import { startEmbeddedPlc, type EmbeddedPlc } from '../src/identity/embedded-plc.js'
 import { peakRssMiB, spawnHearth } from './bench-server.js'
+import { getRecordLoad } from './bench-get-load.js'
 
 interface Options {
   url: string
@@ -25,10 +36,11 @@ interface Options {
   getRecords: number
   repoSize: number
   firehose: boolean
+  workers: number
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { url: 'http://localhost:2583', spawn: false, creates: 300, batches: 10, getRecords: 4000, repoSize: 3000, firehose: true }
+  const o: Options = { url: 'http://localhost:2583', spawn: false, creates: 300, batches: 10, getRecords: 4000, repoSize: 3000, firehose: true, workers: 1 }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const next = () => argv[++i]
@@ -40,8 +52,10 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--get-records') o.getRecords = Number(next())
     else if (a === '--repo-size') o.repoSize = Number(next())
     else if (a === '--no-firehose') o.firehose = false
+    else if (a === '--workers') o.workers = Number(next())
     else throw new Error(`unknown argument ${a}`)
   }
+  if (!Number.isInteger(o.workers) || o.workers < 1 || o.workers > 16) throw new Error('--workers takes a whole number from 1 to 16')
   return o
 }
 
@@ -120,19 +134,9 @@ async function run(opts: Options, child: ChildProcess | null) {
     total += n
   }
 
-  // 3. getRecord at concurrency 16.
+  // 3. getRecord at concurrency 16, from one or several client processes.
+  const getRecord = await getRecordLoad({ url: opts.url, did, collection, rkeys, requests: opts.getRecords, concurrency: 16, workers: opts.workers })
   const reader = new AtpAgent({ service: opts.url })
-  let next = 0
-  const t2 = performance.now()
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < opts.getRecords) {
-        const i = next++
-        await reader.com.atproto.repo.getRecord({ repo: did, collection, rkey: rkeys[i % rkeys.length] })
-      }
-    }),
-  )
-  const getSecs = (performance.now() - t2) / 1000
 
   // 4. listRecords, paging the whole collection (limit 100), three passes.
   let listed = 0
@@ -177,7 +181,7 @@ async function run(opts: Options, child: ChildProcess | null) {
       p99ms: round(pct(lat, 99), 2),
     },
     applyWrites: { batches: opts.batches, batchSize: 100, recordsPerSec: round((opts.batches * 100) / batchSecs) },
-    getRecord: { requests: opts.getRecords, concurrency: 16, perSec: round(opts.getRecords / getSecs) },
+    getRecord,
     listRecords: { records: listed, recordsPerSec: round(listed / listSecs) },
     getRepo: { records: total, carBytes, p50ms: round(pct(repoTimes, 50)), minMs: round(repoTimes[0]) },
     firehose,

@@ -280,7 +280,7 @@ function refreshDid(ctx: AppContext, authorization: string | undefined): Promise
  * bytes); 413 when it is too big; null when it is not JSON (the route answers that).
  */
 async function peekJson(req: Request, limit: number): Promise<unknown> {
-  if (!req.body) return null
+  // No `req.body` check first: on @hono/node-server that getter builds a whole web Request.
   const bytes = await readBodyOnce(req, limit)
   try {
     return JSON.parse(new TextDecoder().decode(bytes))

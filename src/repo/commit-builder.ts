@@ -19,6 +19,7 @@ import { cidForBytes, type PreparedWrite } from './prepare-writes.js'
 import type { SqlRepoStorage } from './sql-repo-storage.js'
 import { blockEntriesByString } from './raw-block-map.js'
 import './mst-serialize-memo.js'
+import { trimToPaths } from './mst-trim.js'
 
 /** A repository's current commit and its (partly loaded) tree. */
 export interface RepoHead {
@@ -83,12 +84,14 @@ export async function buildCommit(
   removedCids.add(head.cid)
   return {
     commit: { cid: commitCid, rev, since: head.commit.rev, prev: head.cid, newBlocks, relevantBlocks, removedCids },
-    // The next head holds the new tree unloaded, not `data` itself: a loaded
-    // tree keeps every node any commit walked (with its memoized encoding)
-    // reachable from the root, so a cached head grew with the repository
-    // (~470 MiB of RSS for 100,000 records in `npm run bench:scale`). The
-    // next commit reads the few nodes on its path back from SQLite.
-    next: { did: head.did, cid: commitCid, commit, data: MST.load(data.storage, dataCid) },
+    // The next head keeps the paths just written loaded and drops the rest
+    // back to CIDs (src/repo/mst-trim.ts): the next write, usually on the same
+    // path, decodes nothing, and the head does not grow with the repository.
+    next: { did: head.did, cid: commitCid, commit, data: trimmed(data, writes) },
   }
 }
 
+function trimmed(data: MST, writes: PreparedWrite[]): MST {
+  trimToPaths(data, writes.map((w) => `${w.collection}/${w.rkey}`))
+  return data
+}

@@ -40,6 +40,16 @@ export async function readLimited(req: Request, limit: number): Promise<Uint8Arr
     if (req.body) drainInBackground(req.body.getReader())
     throw tooLarge(limit)
   }
+  if (declared >= 0 && declared <= limit) {
+    // The length is declared and within the limit (the usual JSON call): read
+    // it whole. On @hono/node-server this reads the socket directly, without
+    // building a web Request and its stream (a tenth of a createRecord's
+    // CPU, measured); Node's parser stops at the declared length. A body that
+    // a host's own Request carries past its header is still refused.
+    const bytes = new Uint8Array(await req.arrayBuffer())
+    if (bytes.length > limit) throw tooLarge(limit)
+    return bytes
+  }
   if (!req.body) return new Uint8Array(0)
   const reader = req.body.getReader()
   const chunks: Uint8Array[] = []

@@ -96,7 +96,8 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[], opts: XrpcRou
         throw new XrpcError(405, 'InvalidRequest', `${nsid} is a ${def?.type ?? 'query'}: use HTTP ${verb}`)
       }
       const params = readParams(c, def, routed.checkParams)
-      const auth = await ctx.requestAuth.verify(method.auth, requestFacts(c, ctx), nsid)
+      // A public method reads no credentials: skip building the request's facts (a URL parse) for nothing.
+      const auth = method.auth === 'none' ? null : await ctx.requestAuth.verify(method.auth, requestFacts(c, ctx), nsid)
       const input = method.rawInput || verb === 'GET' ? undefined : await readJsonInput(c, nsid, def, ctx)
       // What an OAuth token may do depends on the input (the collection written, the blob's type).
       if (auth?.kind === 'oauth') assertPermitted(ctx, nsid, auth, { params, input, contentType: c.req.header('content-type'), proxyHeader: c.req.header('atproto-proxy') })
