@@ -50,9 +50,9 @@ export async function accountsSeries(target: Target, sizes: number[]) {
         made += batch
       }
       const fillSecs = (performance.now() - t0) / 1000
-      const creates = await timedCreates(writers.slice(0, Math.min(WRITERS, size)), 300)
+      const creates = await timedCreates(writers.slice(0, Math.min(WRITERS, size)), 300, target.pid)
       const shuffled = [...uris].sort(() => Math.random() - 0.5)
-      const reads = await timedGetRecords(target.url, shuffled, 4000)
+      const reads = await timedGetRecords(target.url, shuffled, 4000, target.pid)
       const { uris: _u, ...createFigures } = creates
       rows.push({ accounts: size, createRecord: createFigures, getRecord: reads, rssMiB: target.pid ? rssMiB(target.pid) : null, secondsToCreateAccounts: Math.round(fillSecs) })
       console.error(`accounts ${size} (${target.kind}): ${JSON.stringify(rows[rows.length - 1])}`)

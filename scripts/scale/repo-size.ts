@@ -21,7 +21,7 @@ export async function repoSizeSeries(target: Target, sizes: number[], creates = 
         })
         total += n
       }
-      const { uris: _u, ...created } = await timedCreates([owner], creates)
+      const { uris: _u, ...created } = await timedCreates([owner], creates, pid)
       total += creates
 
       const before = pid ? (rssMiB(pid) ?? 0) : 0

@@ -8,7 +8,7 @@
  * open, divided by their number.
  */
 import { WebSocket } from 'ws'
-import { percentiles, post, rssMiB, round, xrpcAccount } from './measure.js'
+import { cpuMs, cpuPer, percentiles, post, rssMiB, round, xrpcAccount } from './measure.js'
 import type { Target } from './target.js'
 
 /** What a Hearth target needs for this series: each of 1,000 subscribers may hold a backlog of 200 frames. */
@@ -37,12 +37,15 @@ export async function subscribersSeries(target: Target, sizes: number[], writes 
       await new Promise((r) => setTimeout(r, 300))
       const withSockets = rss()
       const starts: number[] = []
+      const cpu0 = cpuMs(target.pid)
       for (let i = 0; i < writes; i++) {
         starts.push(performance.now())
         await owner.agent.com.atproto.repo.createRecord({ repo: owner.did, collection: 'app.bsky.feed.post', record: post(`fh ${i}`) })
       }
       const deadline = Date.now() + 60_000
       while (arrivals.some((a) => a.length < writes) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      // The writes and every frame sent: what the fan-out costs the server per write.
+      const serverCpuMsPerWrite = cpuPer(cpu0, cpuMs(target.pid), writes)
       const lat: number[] = []
       let missing = 0
       for (const times of arrivals) {
@@ -52,7 +55,7 @@ export async function subscribersSeries(target: Target, sizes: number[], writes 
       const peak = rss()
       for (const ws of sockets) ws.close()
       await new Promise((r) => setTimeout(r, 500))
-      rows.push({ subscribers: n, writes, delivery: percentiles(lat), missing, rssPerSubscriberKiB: target.pid ? round(((Math.max(withSockets, peak) - before) * 1024) / n) : null, rssMiB: target.pid ? peak : null })
+      rows.push({ subscribers: n, writes, delivery: percentiles(lat), serverCpuMsPerWrite, missing, rssPerSubscriberKiB: target.pid ? round(((Math.max(withSockets, peak) - before) * 1024) / n) : null, rssMiB: target.pid ? peak : null })
       console.error(`subscribers ${n} (${target.kind}): ${JSON.stringify(rows[rows.length - 1])}`)
     }
   } finally {
