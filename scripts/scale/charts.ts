@@ -53,9 +53,10 @@ export function charts(s: any, quick: boolean): [string, string][] {
 export function comparisonCharts(s: any): [string, string][] {
   const note = `${s.machine.cpus} cores, Node ${s.machine.node}, ${s.date.slice(0, 10)}, medians of ${s.runs}`
   const out: [string, string][] = []
+  // The same colour for a figure on both servers would be ambiguous in the legend: each line has its own, the reference's dashed.
   const both = (cmp: any, label: string, x: (r: any) => number, y: (r: any) => number) => [
     { name: `Hearth ${label}`, points: cmp.hearth.map((r: any) => ({ x: x(r), y: y(r) })) },
-    { name: `reference ${label}`, points: cmp.reference.map((r: any) => ({ x: x(r), y: y(r) })) },
+    { name: `reference ${label}`, dashed: true, points: cmp.reference.map((r: any) => ({ x: x(r), y: y(r) })) },
   ]
   if (s.accounts) {
     const x = (v: any) => v.accounts
