@@ -177,7 +177,9 @@ function mergeRuns(file: string, summary: Record<string, unknown>, ran: string[]
   } catch {
     // first run
   }
-  const runs = { ...((previous.runs as Record<string, unknown>) ?? {}) }
+  const runs: Record<string, unknown> = { ...((previous.runs as Record<string, unknown>) ?? {}) }
+  // A file from before series carried their own dates: its series are the file's run.
+  if (!previous.runs) for (const s of ALL) if (s in previous) runs[s] = { date: previous.date, loadAverage: previous.loadAverage }
   for (const s of ran) runs[s] = { date: summary.date, loadAverage: summary.loadAverage }
   return { ...previous, ...summary, runs }
 }
