@@ -87,6 +87,13 @@ export interface Config {
   crawlers: string[]
   /** OAuth client ids (metadata URLs) of first-party frontends: they get a session without the consent screen. */
   oauthTrustedClients: string[]
+  /**
+   * HEARTH_OAUTH_FETCH_PRIVATE_HOSTS=true lets Hearth fetch OAuth client
+   * metadata, client keys and permission-set records from loopback and
+   * private addresses, over the plain fetch (tests, a private network). Off:
+   * public addresses only, over https.
+   */
+  oauthFetchPrivateHosts: boolean
   /** Least number of seconds between two requestCrawl calls to the crawlers. */
   crawlIntervalSec: number
   /** Unix socket of the control app (admin, ingest, metrics); null when HEARTH_CONTROL_SOCKET=off. */
@@ -154,6 +161,8 @@ export interface RateLimitConfig {
   webSignInsPerIp: number
   /** Any other request outside /xrpc (pages, forms, well-known) per client address per 5 minutes. */
   webRequestsPerIp: number
+  /** OAuth requests (PAR, token, revoke, the authorization page) per client address per 5 minutes. */
+  oauthRequestsPerIp: number
   /** createSession + refreshSession calls per account. */
   sessionsPerAccount: number
   /** Failed password sign-ins per identifier. */
@@ -227,6 +236,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     firehosePingSec: intVar(env, 'HEARTH_FIREHOSE_PING_SEC', 30, 1, 3600),
     crawlers: crawlersVar(env),
     oauthTrustedClients: trustedClientsVar(env),
+    oauthFetchPrivateHosts: boolVar(env, 'HEARTH_OAUTH_FETCH_PRIVATE_HOSTS', false),
     crawlIntervalSec: intVar(env, 'HEARTH_CRAWL_INTERVAL_SEC', 20 * 60, 1, 7 * 24 * 3600),
     controlSocket: controlSocketVar(env),
     controlIngestMaxBytes: intVar(env, 'HEARTH_CONTROL_INGEST_MAX_BYTES', 50 * 1024 * 1024, 1024, 1 << 30),
@@ -241,6 +251,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       sessionsPerIp: intVar(env, 'HEARTH_RATE_SESSIONS_PER_IP', 300, 1, 1e9),
       webSignInsPerIp: intVar(env, 'HEARTH_RATE_WEB_SIGNINS_PER_IP', 100, 1, 1e9),
       webRequestsPerIp: intVar(env, 'HEARTH_RATE_WEB_REQUESTS_PER_IP', 3000, 1, 1e9),
+      oauthRequestsPerIp: intVar(env, 'HEARTH_RATE_OAUTH_PER_IP', 300, 1, 1e9),
       sessionsPerAccount: intVar(env, 'HEARTH_RATE_SESSIONS_PER_ACCOUNT', 100, 1, 1e9),
       signInFailures: intVar(env, 'HEARTH_RATE_SIGNIN_FAILURES', 30, 1, 1e9),
       ingestPointsPerHour: intVar(env, 'HEARTH_RATE_INGEST_POINTS_HOUR', 3_000_000, 1, 1e12),

@@ -178,7 +178,7 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
   tokens.pruneExpired()
   const appPasswords = new AppPasswords(db)
   const idResolver = new IdResolver({ plcUrl })
-  const oauth = new OAuthServer({ config, db, secret: secrets.jwtSecret, accounts, lexicons, logger })
+  const oauth = new OAuthServer({ config, db, secret: secrets.jwtSecret, accounts, lexicons, logger, plcUrl })
   const scopes = createScopeServices({ db, serviceDid: config.serviceDid, accounts, vault, committer, tables: blockTables, lexicons, idResolver, records, blobStore, lock: repoLock })
   const accountService = new AccountService({ config, accounts, invites, vault, plc, committer, eventLog, endOAuthSessions: (did) => oauth.endAllSessionsOf(did) })
   const requestAuth = new RequestAuth(tokens, accounts, appPasswords, scopes.serviceJwt)

@@ -9,7 +9,8 @@ import type { SignedIn } from '../src/auth/web-session.js'
 import type { WebSignIn } from '../src/auth/sign-in/web-sign-in.js'
 import { didDocFor } from '../src/identity/did-documents.js'
 import { DuplicateAppPasswordError } from '../src/account/app-passwords.js'
-import { HearthError, xrpcStatus } from '../src/xrpc/xrpc-error.js'
+import { HearthError } from '../src/errors/hearth-error.js'
+import { httpStatusOf } from '../src/errors/http-answer.js'
 import { AccountPage } from './pages/account-page.js'
 import { AppPasswordsPage } from './pages/app-passwords-page.js'
 import { HandlePage } from './pages/handle-page.js'
@@ -99,7 +100,7 @@ export function accountRoutes(ctx: AppContext, w: WebSignIn): Hono {
       try {
         await ctx.accountService.updateHandle(me.account.did, requested, (h) => ctx.idResolver.handle.resolve(h).catch(() => undefined))
       } catch (err) {
-        if (err instanceof HearthError && xrpcStatus(err) < 500) return handlePage(c, me, { requested, problem: err.message }, 400)
+        if (err instanceof HearthError && httpStatusOf(err) < 500) return handlePage(c, me, { requested, problem: err.message }, 400)
         if (err instanceof HearthError) return handlePage(c, me, { requested, problem: err.message }, 502)
         throw err
       }

@@ -11,6 +11,8 @@ import type { WebSignIn } from '../src/auth/sign-in/web-sign-in.js'
 import { OAuthError } from '../src/oauth/oauth-error.js'
 import type { PendingAuthorization } from '../src/oauth/oauth-server.js'
 import { describeScope } from '../src/oauth/permission-words.js'
+import { acceptedLanguages } from '../src/oauth/permission-set-words.js'
+import { expandWith } from '../src/oauth/permission-sets.js'
 import { AuthorizePage } from './pages/authorize-page.js'
 import { ConnectedAppsPage } from './pages/connected-apps-page.js'
 import { ErrorPage } from './pages/error-page.js'
@@ -42,18 +44,29 @@ export function oauthPageRoutes(ctx: AppContext, w: WebSignIn): Hono {
       return failed(c, err, me)
     }
     const hint = pending.request.params.login_hint
-    if (!me) {
+    // prompt (OpenID Connect Core §3.1.2.1): none shows nothing, login asks for a fresh sign-in, consent always asks.
+    const prompt = pending.request.params.prompt
+    const approvedBefore = (did: string) => pending.client.trusted || oauth.alreadyApproved(did, pending)
+    if (prompt === 'none') {
+      if (!me) return c.redirect(oauth.refuse(pending, 'login_required', 'The person is not signed in to this server'), 303)
+      const named = hint ? ctx.accounts.lookup(hint.replace(/^@/, '')) : null
+      if (hint && named?.did !== me.account.did) return c.redirect(oauth.refuse(pending, 'login_required', 'The person signed in here is not the account login_hint names'), 303)
+      if (!approvedBefore(me.account.did)) return c.redirect(oauth.refuse(pending, 'consent_required', 'The person has not approved these permissions for this app'), 303)
+      return c.redirect(oauth.approve(pending, me.account.did), 303)
+    }
+    const freshEnough = me !== null && (prompt !== 'login' || me.session.createdAt >= oauth.requestedAt(pending))
+    if (!me || !freshEnough) {
       const url = new URL(c.req.url)
       setReturnTo(c, `${url.pathname}${url.search}`)
       return c.redirect(`/sign-in${hint ? `?login_hint=${encodeURIComponent(hint)}` : ''}`, 303)
     }
-    const prompt = pending.request.params.prompt
-    if (prompt !== 'consent' && (pending.client.trusted || oauth.alreadyApproved(me.account.did, pending))) {
+    if (prompt !== 'consent' && approvedBefore(me.account.did)) {
       return c.redirect(oauth.approve(pending, me.account.did), 303)
     }
     const hinted = hint ? ctx.accounts.lookup(hint.replace(/^@/, '')) : null
-    const permissions = describeScope(pending.request.params.scope, oauth.sets).map((line) =>
-      line.scope.startsWith('include:') ? { ...line, included: describeScope(oauth.sets.expand(line.scope), oauth.sets) } : line,
+    const languages = acceptedLanguages(c.req.header('accept-language'))
+    const permissions = describeScope(pending.request.params.scope, pending.sets, languages).map((line) =>
+      line.scope.startsWith('include:') ? { ...line, included: describeScope(expandWith(line.scope, pending.sets), null) } : line,
     )
     return sendPage(
       c,
@@ -95,7 +108,7 @@ export function oauthPageRoutes(ctx: AppContext, w: WebSignIn): Hono {
       sessionId: s.id,
       clientId: s.clientId,
       name: s.clientName ?? s.clientId,
-      permissions: describeScope(s.scope, oauth.sets),
+      permissions: describeScope(s.scope, null),
       createdAt: s.createdAt,
       lastUsedAt: s.lastUsedAt,
     }))

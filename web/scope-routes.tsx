@@ -12,7 +12,8 @@ import { isValidScopeName } from '../src/scope/scope-name.js'
 import { grantStatus } from '../src/grant/grant-store.js'
 import { decisionRedirect } from '../src/grant/approval-links.js'
 import type { AccessRequest } from '../src/grant/access-requests.js'
-import { HearthError, xrpcStatus } from '../src/xrpc/xrpc-error.js'
+import { HearthError } from '../src/errors/hearth-error.js'
+import { httpStatusOf } from '../src/errors/http-answer.js'
 import { ScopesPage } from './pages/scopes-page.js'
 import { ScopeRecordsPage } from './pages/scope-records-page.js'
 import { AppsPage } from './pages/apps-page.js'
@@ -170,9 +171,9 @@ export function scopeRoutes(ctx: AppContext, w: WebSignIn, names: AppNames): Hon
           return approvePage(c, me, request, 'Choose Approve or Deny.', 400)
         }
       } catch (err) {
-        if (err instanceof HearthError && xrpcStatus(err) < 500) {
+        if (err instanceof HearthError && httpStatusOf(err) < 500) {
           const now = requests.visibleTo(id, me.account.did) ?? request
-          return approvePage(c, me, now, err.message, xrpcStatus(err) === 409 ? 409 : 400)
+          return approvePage(c, me, now, err.message, httpStatusOf(err) === 409 ? 409 : 400)
         }
         throw err
       }

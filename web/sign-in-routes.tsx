@@ -11,7 +11,8 @@ import { SignInError, type SignInFailure } from '../src/auth/sign-in/sign-in-err
 import { isProviderId } from '../src/auth/sign-in/sign-in-provider.js'
 import { hashPassword, verifyPassword } from '../src/account/password-hash.js'
 import { RETURN_TO_PARAM } from '../src/auth/sign-in/return-to.js'
-import { HearthError, xrpcStatus } from '../src/xrpc/xrpc-error.js'
+import { HearthError } from '../src/errors/hearth-error.js'
+import { httpStatusOf } from '../src/errors/http-answer.js'
 import { SignInPage } from './pages/sign-in-page.js'
 import { ErrorPage } from './pages/error-page.js'
 import { formBodyLimit, readCheckedForm, sendPage } from './page-response.js'
@@ -136,7 +137,7 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
     }
     if (err instanceof HearthError) {
       ctx.logger.warn({ error: err.error, message: err.message }, 'sign-in failed')
-      return sendPage(c, <ErrorPage title="Sign-in didn’t work" message={err.message} kind="failed" me={me} csrf={csrf} />, xrpcStatus(err) as 400)
+      return sendPage(c, <ErrorPage title="Sign-in didn’t work" message={err.message} kind="failed" me={me} csrf={csrf} />, httpStatusOf(err) as 400)
     }
     ctx.logger.error({ err }, 'sign-in failed')
     const message = 'Something went wrong on this server while signing you in. Try again in a moment.'

@@ -16,7 +16,7 @@
  * prefs.get(did, 'app.bsky', { fullAccess: false })
  */
 import type { Db } from '../db/open-database.js'
-import { invalidRequest } from '../xrpc/xrpc-error.js'
+import { invalidRequest } from '../errors/hearth-error.js'
 
 export interface Preference {
   $type: string

@@ -9,7 +9,7 @@
  * const presented = readAuthorization(c.req.header('authorization'))
  * if (presented?.scheme === 'DPoP') …
  */
-import { XrpcError } from '../xrpc/xrpc-error.js'
+import { HearthError } from '../errors/hearth-error.js'
 
 export interface PresentedToken {
   scheme: 'Bearer' | 'DPoP'
@@ -22,7 +22,7 @@ const HEADER = /^(Bearer|DPoP)\s+([A-Za-z0-9._~+/=-]+)$/i
 export function readAuthorization(header: string | null | undefined): PresentedToken | null {
   if (header === undefined || header === null || header.trim() === '') return null
   const m = HEADER.exec(header.trim())
-  if (!m) throw new XrpcError(401, 'InvalidToken', 'Authorization must be "Bearer <token>" or "DPoP <token>"')
+  if (!m) throw new HearthError('unauthenticated', 'InvalidToken', 'Authorization must be "Bearer <token>" or "DPoP <token>"')
   return { scheme: m[1].toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer', token: m[2] }
 }
 

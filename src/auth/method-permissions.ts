@@ -18,7 +18,7 @@
  */
 import { ScopeMissingError, ScopePermissions, isAtprotoAudience, type ScopePermissionsTransition } from '@atproto/oauth-scopes'
 import type { AppContext } from '../context.js'
-import { XrpcError } from '../xrpc/xrpc-error.js'
+import { HearthError } from '../errors/hearth-error.js'
 
 export interface CallFacts {
   params: any
@@ -31,7 +31,7 @@ export interface CallFacts {
 type Need = (p: ScopePermissionsTransition, call: CallFacts, ctx: AppContext) => void
 
 const OAUTH_REFUSED: Need = () => {
-  throw new XrpcError(403, 'Forbidden', 'OAuth credentials are not supported for this endpoint')
+  throw new HearthError('forbidden', 'Forbidden', 'OAuth credentials are not supported for this endpoint')
 }
 
 const repoWrite =
@@ -108,7 +108,7 @@ export function assertPermitted(ctx: AppContext, nsid: string, auth: { permissio
   try {
     need(auth.permissions, call, ctx)
   } catch (err) {
-    if (err instanceof ScopeMissingError) throw new XrpcError(403, 'ScopeMissingError', err.message)
+    if (err instanceof ScopeMissingError) throw new HearthError('forbidden', 'ScopeMissingError', err.message)
     throw err
   }
 }
@@ -118,7 +118,7 @@ export function assertRpcPermitted(auth: { permissions: ScopePermissionsTransiti
   try {
     auth.permissions.assertRpc({ lxm, aud })
   } catch (err) {
-    if (err instanceof ScopeMissingError) throw new XrpcError(403, 'ScopeMissingError', err.message)
+    if (err instanceof ScopeMissingError) throw new HearthError('forbidden', 'ScopeMissingError', err.message)
     throw err
   }
 }

@@ -21,7 +21,7 @@
  * assertMayCallService(auth, { lxm: 'chat.bsky.convo.listConvos', aud: 'did:web:api.bsky.chat#bsky_chat' })
  */
 import type { Credentials } from './request-auth.js'
-import { XrpcError } from '../xrpc/xrpc-error.js'
+import { HearthError } from '../errors/hearth-error.js'
 import { assertRpcPermitted } from './method-permissions.js'
 import { isChatMethod, isPrivilegedMethod } from '../proxy/method-classes.js'
 
@@ -34,17 +34,15 @@ export interface ServiceCall {
 
 export function assertMayCallService(auth: Credentials, call: ServiceCall): void {
   if (auth.kind === 'oauth') return assertRpcPermitted(auth, call.lxm, call.aud)
-  if (auth.kind !== 'access') throw new XrpcError(401, 'InvalidToken', 'A refresh token cannot call other services: use the access token')
+  if (auth.kind !== 'access') throw new HearthError('unauthenticated', 'InvalidToken', 'A refresh token cannot call other services: use the access token')
   if (auth.claims.scope !== 'com.atproto.appPass') return
   if (isChatMethod(call.lxm)) {
-    throw new XrpcError(
-      403,
-      'InvalidToken',
+    throw new HearthError('forbidden', 'InvalidToken',
       `${call.lxm} needs direct-message access: make an app password with the chat privilege ("privileged"), or sign in with the account password`,
     )
   }
   if (isPrivilegedMethod(call.lxm)) {
-    throw new XrpcError(403, 'InvalidToken', `${call.lxm} needs the account password or a privileged app password`)
+    throw new HearthError('forbidden', 'InvalidToken', `${call.lxm} needs the account password or a privileged app password`)
   }
 }
 

@@ -37,6 +37,12 @@ export type ErrorKind =
   | 'unavailable'
   /** This server does not offer it. */
   | 'not-implemented'
+  /** The call used the wrong verb (a query sent as a procedure). */
+  | 'wrong-method'
+  /** A service this server depends on did not answer in time. */
+  | 'upstream-timeout'
+  /** Hearth itself is at fault (a state that must never happen). */
+  | 'internal'
 
 /**
  * The HTTP status of each kind, for the edges that speak HTTP (the XRPC
@@ -49,13 +55,16 @@ export const HTTP_STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
   unauthenticated: 401,
   forbidden: 403,
   'not-found': 404,
+  'wrong-method': 405,
   timeout: 408,
   conflict: 409,
   'too-large': 413,
   'rate-limited': 429,
+  internal: 500,
   'not-implemented': 501,
   'upstream-failed': 502,
   unavailable: 503,
+  'upstream-timeout': 504,
 }
 
 /** Longest message an edge sends back (in-process callers get the whole one). */
@@ -67,6 +76,12 @@ export class HearthError extends Error {
     /** The error name clients match on (`InvalidRecord`). */
     readonly error: string,
     message: string,
+    /**
+     * Headers an HTTP edge sends with the answer (an OAuth token's
+     * WWW-Authenticate challenge, what another service answered with);
+     * in-process callers can ignore them.
+     */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(message)
     this.name = error
@@ -152,10 +167,38 @@ export interface RateLimitState {
 /** A request budget is spent; `state` says which and when it refills. */
 export class RateLimitExceeded extends HearthError {
   readonly limitName: string
-  constructor(readonly state: RateLimitState) {
-    super('rate-limited', 'RateLimitExceeded', `Rate limit exceeded (${state.name}): try again after ${new Date(state.resetAt).toISOString()}`)
+  constructor(
+    readonly state: RateLimitState,
+    headers?: Readonly<Record<string, string>>,
+  ) {
+    super('rate-limited', 'RateLimitExceeded', `Rate limit exceeded (${state.name}): try again after ${new Date(state.resetAt).toISOString()}`, headers)
     this.limitName = state.name
   }
+}
+
+/**
+ * An error another service gave, passed on as it came (the service proxy):
+ * `upstreamStatus` is the status that service answered with, which an HTTP
+ * edge hands on unchanged; `kind` is its nearest kind, for other callers.
+ */
+export class ForwardedError extends HearthError {
+  constructor(
+    readonly upstreamStatus: number,
+    error: string,
+    message: string,
+    headers?: Readonly<Record<string, string>>,
+  ) {
+    super(kindOfStatus(upstreamStatus), error, message, headers)
+  }
+}
+
+const KIND_OF_STATUS = new Map<number, ErrorKind>(
+  (Object.entries(HTTP_STATUS_OF_KIND) as [ErrorKind, number][]).map(([kind, status]) => [status, kind]),
+)
+
+/** The kind whose status this is; an unlisted 4xx is 'invalid', an unlisted 5xx 'upstream-failed'. */
+export function kindOfStatus(status: number): ErrorKind {
+  return KIND_OF_STATUS.get(status) ?? (status >= 500 ? 'upstream-failed' : 'invalid')
 }
 
 /** The helpers services use for the common cases. */

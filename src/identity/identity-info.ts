@@ -16,7 +16,7 @@ import { getHandle } from '@atproto/common'
 import type { DidDocument } from '@atproto/identity'
 import { isValidDid, isValidHandle, normalizeHandle } from '@atproto/syntax'
 import type { AppContext } from '../context.js'
-import { XrpcError, invalidRequest } from '../xrpc/xrpc-error.js'
+import { HearthError, invalidRequest } from '../errors/hearth-error.js'
 import { serviceDomainOf } from './handles.js'
 
 export interface IdentityInfo {
@@ -36,7 +36,7 @@ export async function resolveDidDoc(ctx: AppContext, did: string, fresh = false)
     const status = (err as { status?: number }).status
     if (status === 410) throw invalidRequest(`${did} has been deactivated`, 'DidDeactivated')
     if (/unsupported did method|poorly formatted/i.test((err as Error).message)) throw invalidRequest(`Cannot resolve ${did}: ${(err as Error).message}`, 'DidNotFound')
-    throw new XrpcError(502, 'UpstreamFailure', `Could not resolve ${did}: ${(err as Error).message.slice(0, 200)}`)
+    throw new HearthError('upstream-failed', 'UpstreamFailure', `Could not resolve ${did}: ${(err as Error).message.slice(0, 200)}`)
   }
   if (!doc) {
     if (did.startsWith('did:plc:') && (await isTombstoned(ctx.plc.url, did))) throw invalidRequest(`${did} has been deactivated`, 'DidDeactivated')

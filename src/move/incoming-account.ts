@@ -21,7 +21,7 @@ import type { RepoCommitter } from '../repo/repo-committer.js'
 import { SqlRepoStorage, type BlockTables } from '../repo/sql-repo-storage.js'
 import { Repo } from '@atproto/repo'
 import { assertServiceHandle, normalizeValidHandle } from '../identity/handles.js'
-import { XrpcError, invalidRequest } from '../xrpc/xrpc-error.js'
+import { HearthError, invalidRequest } from '../errors/hearth-error.js'
 import { ensureValidDid } from '@atproto/syntax'
 
 export interface IncomingAccountDeps {
@@ -63,7 +63,7 @@ export class IncomingAccounts {
     // The JWT proves the caller holds the DID's current signing key (its old server minted it for us).
     const claims = await serviceJwt.verify(req.serviceAuth, CREATE_ACCOUNT_NSID)
     if (claims.iss !== req.did) {
-      throw new XrpcError(401, 'BadJwtIss', `The service-auth token was issued by ${claims.iss}, not by ${req.did}: ask the old server for one from the account`)
+      throw new HearthError('unauthenticated', 'BadJwtIss', `The service-auth token was issued by ${claims.iss}, not by ${req.did}: ask the old server for one from the account`)
     }
     const handle = normalizeValidHandle(req.handle)
     assertServiceHandle(handle, config.handleDomains)

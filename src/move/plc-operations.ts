@@ -11,7 +11,7 @@ import type { SigningKeyVault } from '../account/signing-key-vault.js'
 import type { EventLog } from '../sequencer/event-log.js'
 import type { PlcDirectory } from '../identity/plc-directory.js'
 import type { PlcOperationTokens } from './plc-operation-tokens.js'
-import { XrpcError, invalidRequest } from '../xrpc/xrpc-error.js'
+import { HearthError, invalidRequest } from '../errors/hearth-error.js'
 
 export interface DidCredentials {
   rotationKeys: string[]
@@ -73,7 +73,7 @@ export class PlcOperations {
       const message = (err as Error).message
       // The directory answers 400 for a bad signature or a wrong prev: the caller's to fix.
       if (status !== undefined && status >= 400 && status < 500) throw invalidRequest(`The PLC directory refused the operation: ${message}`)
-      throw new XrpcError(502, 'UpstreamFailure', `The PLC directory could not be reached or failed: ${message}`)
+      throw new HearthError('upstream-failed', 'UpstreamFailure', `The PLC directory could not be reached or failed: ${message}`)
     }
     // Relays re-read the DID document of an account they follow; one moving in is not announced until activation.
     if (account.status === 'active') this.deps.eventLog.transaction(() => this.deps.eventLog.appendIdentity(account.did, account.handle))
@@ -92,7 +92,7 @@ export class PlcOperations {
     try {
       lastOp = await this.deps.plc.getLastOp(account.did)
     } catch (err) {
-      throw new XrpcError(502, 'UpstreamFailure', `The PLC directory could not be read: ${(err as Error).message}`)
+      throw new HearthError('upstream-failed', 'UpstreamFailure', `The PLC directory could not be read: ${(err as Error).message}`)
     }
     if (lastOp.type === 'plc_tombstone') throw invalidRequest(`${account.did} has been tombstoned`)
     const op = await this.deps.plc.signUpdate(lastOp, (current) => ({

@@ -31,8 +31,7 @@ import type { BlockTables } from '../repo/sql-repo-storage.js'
 import type { RepoReplacer, ReplacementRecord } from '../repo/repo-replace.js'
 import { lockKey } from '../repo/repo-committer.js'
 import { cidForBytes } from '../repo/prepare-writes.js'
-import { XrpcError, invalidRequest, forbidden } from '../xrpc/xrpc-error.js'
-import { HearthError } from '../errors/hearth-error.js'
+import { HearthError, invalidRequest, forbidden } from '../errors/hearth-error.js'
 import type { Account } from '../account/account-store.js'
 
 export interface RepoImportDeps {
@@ -135,7 +134,7 @@ export class RepoImport {
           if (done) return
           bytes += value.length
           if (bytes > maxBytes) {
-            throw new XrpcError(413, 'PayloadTooLarge', `The repository CAR is larger than this server's limit of ${maxBytes} bytes (HEARTH_MAX_IMPORT_BYTES)`)
+            throw new HearthError('too-large', 'PayloadTooLarge', `The repository CAR is larger than this server's limit of ${maxBytes} bytes (HEARTH_MAX_IMPORT_BYTES)`)
           }
           if (bytes >= nextLog) {
             logger.info({ did, bytes }, 'importRepo: reading CAR')

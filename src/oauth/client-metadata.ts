@@ -2,7 +2,7 @@
  * OAuth clients are known by their client id, which is the URL of their
  * metadata document (or, for development, `http://localhost?…`, whose
  * metadata the id itself describes). Hearth fetches the document (https,
- * no redirects, 5 s, 64 KiB), parses it with @atproto/oauth-types' schema
+ * public addresses only (src/net/public-fetch.ts), no redirects, 5 s, 64 KiB), parses it with @atproto/oauth-types' schema
  * and checks what the AT Protocol profile asks: the document's `client_id`
  * is its URL, `code` / `authorization_code`, DPoP-bound tokens, an `atproto`
  * scope, redirect URIs fit for the application type, and keys for a
@@ -21,6 +21,13 @@ import {
 } from '@atproto/oauth-types'
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose'
 import { OAuthError } from './oauth-error.js'
+import { fetchPublic } from '../net/public-fetch.js'
+
+/** How documents are fetched: fetchPublic (public addresses only), or the plain fetch where the operator allows private hosts. */
+export type DocumentFetch = (url: string, init: { headers: Record<string, string>; signal: AbortSignal }) => Promise<Response>
+
+/** The plain fetch, for HEARTH_OAUTH_FETCH_PRIVATE_HOSTS=true (tests, a private network): no redirects. */
+export const fetchAnyHost: DocumentFetch = (url, init) => fetch(url, { ...init, redirect: 'error' })
 
 export interface OAuthClient {
   id: string
@@ -44,7 +51,10 @@ const invalidClientMetadata = (d: string) => new OAuthError(400, 'invalid_client
 export class ClientResolver {
   private cache = new Map<string, { client: OAuthClient; at: number }>()
 
-  constructor(private trusted: ReadonlySet<string>) {}
+  constructor(
+    private trusted: ReadonlySet<string>,
+    private fetchDocument: DocumentFetch = fetchPublic,
+  ) {}
 
   async resolve(clientId: unknown): Promise<OAuthClient> {
     if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 2048) throw new OAuthError(400, 'invalid_client', 'client_id is required')
@@ -70,14 +80,14 @@ export class ClientResolver {
     if (!oauthClientIdDiscoverableSchema.safeParse(clientId).success) {
       throw new OAuthError(400, 'invalid_client', 'client_id must be the https URL of the client metadata document')
     }
-    const doc = await fetchJson(clientId, 'client metadata')
+    const doc = await fetchJson(this.fetchDocument, clientId, 'client metadata')
     const parsed = oauthClientMetadataSchema.safeParse(doc)
     if (!parsed.success) throw invalidClientMetadata(`The client metadata is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ').slice(0, 300)}`)
     const metadata = parsed.data
     if (metadata.client_id !== clientId) throw invalidClientMetadata(`The client metadata's client_id (${String(metadata.client_id).slice(0, 100)}) is not its URL`)
     let keys: JWTVerifyGetKey | null = null
     if (metadata.token_endpoint_auth_method === 'private_key_jwt') {
-      const jwks = metadata.jwks ?? (metadata.jwks_uri ? await fetchJson(metadata.jwks_uri, 'client JWKS') : undefined)
+      const jwks = metadata.jwks ?? (metadata.jwks_uri ? await fetchJson(this.fetchDocument, metadata.jwks_uri, 'client JWKS') : undefined)
       const set = jwks as JSONWebKeySet | undefined
       if (!set || !Array.isArray(set.keys) || set.keys.length === 0) throw invalidClientMetadata('A private_key_jwt client must publish its keys (jwks or jwks_uri)')
       if (set.keys.some((k) => 'd' in k)) throw invalidClientMetadata('The client JWKS contains a private key')
@@ -117,11 +127,11 @@ export class ClientResolver {
   }
 }
 
-/** GETs a small JSON document: https only, no redirects, a timeout and a size limit. */
-async function fetchJson(url: string, what: string): Promise<unknown> {
+/** GETs a small JSON document: no redirects, a timeout and a size limit. */
+async function fetchJson(fetchDocument: DocumentFetch, url: string, what: string): Promise<unknown> {
   let res: Response
   try {
-    res = await fetch(url, { redirect: 'error', headers: { accept: 'application/json' }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
+    res = await fetchDocument(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
   } catch (err) {
     throw invalidClientMetadata(`Could not fetch the ${what} at ${url.slice(0, 200)}: ${(err as Error).message.slice(0, 100)}`)
   }

@@ -4,8 +4,9 @@
  * nonce in every proof, so a proof cannot be made ahead of time; nonces
  * are an HMAC of a 60-second counter under a key derived from the server's
  * secret, so any process with the secret agrees on them and nothing is
- * stored. A proof is taken once: its `jti` is remembered for as long as
- * its `iat` could still pass.
+ * stored. A proof is taken once: its `jti` (with its key) is remembered
+ * for as long as its `iat` could still pass, in SQLite so that a restart
+ * forgets none (src/oauth/dpop-jti-store.ts).
  *
  * Checked by hand here (with jose for the signature and thumbprint) because
  * no library checks a DPoP proof as a server; each check is RFC 9449 §4.3.
@@ -21,7 +22,11 @@ const NONCE_STEP_MS = 60_000
 /** A proof older than this is stale. */
 export const DPOP_MAX_AGE_SEC = 60
 const FUTURE_SKEW_SEC = 10
-const MAX_JTIS = 100_000
+
+/** Where taken proofs are remembered. */
+export interface JtiMemory {
+  claim(key: string, expiresAt: number): boolean
+}
 
 export interface DpopProof {
   jkt: string
@@ -32,12 +37,12 @@ const KEY_CACHE_SIZE = 10_000
 
 export class DpopVerifier {
   private key: Buffer
-  private seen = new Map<string, number>()
   /** A client signs every request with the same key: import it and hash its thumbprint once. */
   private keys = new Map<string, { key: CryptoKey; jkt: string }>()
 
   constructor(
     secret: Uint8Array,
+    private jtis: JtiMemory,
     private nowMs: () => number = Date.now,
   ) {
     this.key = Buffer.from(crypto.hkdfSync('sha256', secret, Buffer.alloc(0), 'hearth dpop nonce v1', 32))
@@ -103,7 +108,7 @@ export class DpopVerifier {
       throw new OAuthError(400, 'invalid_dpop_proof', 'The DPoP proof needs a unique jti')
     }
     // Last, so a proof refused for another reason does not spend its jti.
-    if (!this.claimJti(payload.jti, payload.iat)) throw new OAuthError(400, 'invalid_dpop_proof', 'This DPoP proof was already used: make a new one for each request')
+    if (!this.jtis.claim(`${jkt} ${payload.jti}`, (payload.iat + DPOP_MAX_AGE_SEC + FUTURE_SKEW_SEC) * 1000)) throw new OAuthError(400, 'invalid_dpop_proof', 'This DPoP proof was already used: make a new one for each request')
     return { jkt, jti: payload.jti }
   }
 
@@ -116,18 +121,6 @@ export class DpopVerifier {
     if (this.keys.size >= KEY_CACHE_SIZE) this.keys.delete(this.keys.keys().next().value!)
     this.keys.set(id, entry)
     return entry
-  }
-
-  private claimJti(jti: string, iat: number): boolean {
-    const now = this.nowMs()
-    if (this.seen.has(jti)) return false
-    if (this.seen.size >= MAX_JTIS) {
-      for (const [k, until] of this.seen) if (until < now) this.seen.delete(k)
-      // Still full of live proofs: forget the oldest rather than refuse everyone.
-      while (this.seen.size >= MAX_JTIS) this.seen.delete(this.seen.keys().next().value!)
-    }
-    this.seen.set(jti, (iat + DPOP_MAX_AGE_SEC + FUTURE_SKEW_SEC) * 1000)
-    return true
   }
 }
 

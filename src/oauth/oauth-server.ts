@@ -27,12 +27,15 @@ import type { Db } from '../db/open-database.js'
 import type { AccountStore } from '../account/account-store.js'
 import type { Logger } from '../logger.js'
 import type { OAuthAccessVerifier, RequestFacts } from '../auth/request-auth.js'
-import { HearthError, XrpcError } from '../xrpc/xrpc-error.js'
-import { ClientResolver, type OAuthClient } from './client-metadata.js'
+import { HearthError } from '../errors/hearth-error.js'
+import { ClientResolver, fetchAnyHost, type OAuthClient } from './client-metadata.js'
+import { fetchPublic } from '../net/public-fetch.js'
 import { DpopVerifier, DPOP_MAX_AGE_SEC } from './dpop.js'
+import { DpopJtiStore } from './dpop-jti-store.js'
 import { OAuthError, invalidClient, invalidGrant, invalidRequest, invalidScope } from './oauth-error.js'
 import { OAuthStore, randomToken, sha256, type StoredRequest, type StoredSession } from './oauth-store.js'
-import { PermissionSets } from './permission-sets.js'
+import { PermissionSets, expandWith, type ResolvedSets } from './permission-sets.js'
+import { RemotePermissionSets } from './remote-permission-sets.js'
 
 export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:'
 const PAR_TTL_SEC = 300
@@ -50,6 +53,8 @@ export interface OAuthServerDeps {
   accounts: AccountStore
   lexicons: Lexicons
   logger: Logger
+  /** The PLC directory in use (configured, or the embedded one): remote permission sets' DIDs resolve there only. */
+  plcUrl: string
 }
 
 /** What the authorization page shows and acts on. */
@@ -58,6 +63,8 @@ export interface PendingAuthorization {
   client: OAuthClient
   /** The scope the app asks for, include: sets expanded: what approving grants. */
   scope: string
+  /** The permission sets it includes (their titles and details are shown). */
+  sets: ResolvedSets
 }
 
 interface AccessClaims {
@@ -76,17 +83,19 @@ export class OAuthServer implements OAuthAccessVerifier {
   readonly sets: PermissionSets
   readonly issuer: string
   private key: Uint8Array
-  private usedAssertions = new Map<string, number>()
+  /** Single-use proofs and client assertions, remembered across restarts. */
+  private taken: DpopJtiStore
   private verified = new Map<string, AccessClaims>()
   private permissions = new Map<string, ScopePermissionsTransition>()
   private touched = new Map<string, number>()
 
   constructor(private deps: OAuthServerDeps) {
     this.store = new OAuthStore(deps.db)
-    this.dpop = new DpopVerifier(deps.secret)
-    this.clients = new ClientResolver(new Set(deps.config.oauthTrustedClients))
+    this.taken = new DpopJtiStore(deps.db)
+    this.dpop = new DpopVerifier(deps.secret, this.taken)
+    this.clients = new ClientResolver(new Set(deps.config.oauthTrustedClients), deps.config.oauthFetchPrivateHosts ? fetchAnyHost : fetchPublic)
     this.issuer = deps.config.publicUrl
-    this.sets = new PermissionSets(deps.lexicons)
+    this.sets = new PermissionSets(deps.lexicons, new RemotePermissionSets({ plcUrl: deps.plcUrl, fetchPrivateHosts: deps.config.oauthFetchPrivateHosts }))
     this.key = new Uint8Array(crypto.hkdfSync('sha256', deps.secret, Buffer.alloc(0), 'hearth oauth access token v1', 32))
   }
 
@@ -152,7 +161,7 @@ export class OAuthServer implements OAuthAccessVerifier {
     const values = scope.split(' ').filter(Boolean)
     if (!values.includes('atproto')) throw invalidScope('The scope must include "atproto"')
     for (const v of values) if (!client.scopes.has(v)) throw invalidScope(`The client metadata does not declare the scope ${v.slice(0, 100)}`)
-    this.sets.expand(scope) // refuses include: sets Hearth cannot resolve, now rather than on the page
+    await this.sets.expand(scope) // refuses include: sets Hearth cannot resolve, now rather than on the page
     const responseMode = p.response_mode ?? 'query'
     if (responseMode !== 'query' && responseMode !== 'fragment') throw invalidRequest('response_mode must be query or fragment')
     const id = `req-${randomToken(24)}`
@@ -174,7 +183,8 @@ export class OAuthServer implements OAuthAccessVerifier {
     if (request.expiresAt < Date.now()) throw invalidRequest('This authorization request has expired: start again from the app')
     if (request.did !== null) throw invalidRequest('This authorization request was already answered')
     const client = await this.clients.resolve(clientId)
-    return { request, client, scope: this.sets.expand(request.params.scope) }
+    const sets = await this.sets.resolveAll(request.params.scope)
+    return { request, client, sets, scope: expandWith(request.params.scope, sets) }
   }
 
   /** True when `did` approved this client for at least these permissions before (and has not revoked). */
@@ -197,8 +207,18 @@ export class OAuthServer implements OAuthAccessVerifier {
 
   /** The person said no. */
   deny(pending: PendingAuthorization): string {
+    return this.refuse(pending, 'access_denied', 'The person refused the request')
+  }
+
+  /** Ends the request and sends the browser back with an error (`login_required` and `consent_required` for prompt=none). */
+  refuse(pending: PendingAuthorization, error: string, description: string): string {
     this.store.deleteRequest(pending.request.id)
-    return this.redirectBack(pending.request, { error: 'access_denied', error_description: 'The person refused the request' })
+    return this.redirectBack(pending.request, { error, error_description: description })
+  }
+
+  /** When the app pushed this request (ms): a prompt=login sign-in must be newer. */
+  requestedAt(pending: PendingAuthorization): number {
+    return pending.request.expiresAt - PAR_TTL_SEC * 1000
   }
 
   private redirectBack(request: StoredRequest, answer: Record<string, string>): string {
@@ -426,22 +446,19 @@ export class OAuthServer implements OAuthAccessVerifier {
     }
     const jti = verified.payload.jti
     if (typeof jti !== 'string' || !jti) throw invalidClient('The client assertion needs a jti')
-    const now = Date.now()
-    for (const [k, until] of this.usedAssertions) if (until < now) this.usedAssertions.delete(k)
-    const key = `${client.id} ${jti}`
-    if (this.usedAssertions.has(key)) throw invalidClient('This client assertion was already used')
-    this.usedAssertions.set(key, now + (5 * 60 + DPOP_MAX_AGE_SEC) * 1000)
+    // Remembered for as long as the assertion (at most 5 minutes old) could pass.
+    if (!this.taken.claim(`assertion ${client.id} ${jti}`, Date.now() + (5 * 60 + DPOP_MAX_AGE_SEC) * 1000)) throw invalidClient('This client assertion was already used')
     return `private_key_jwt:${verified.protectedHeader.kid ?? ''}`
   }
 }
 
 /** A DPoP or token failure on an XRPC call: 401 with WWW-Authenticate, the body in XRPC shape. */
-function resourceError(err: OAuthError): XrpcError {
+function resourceError(err: OAuthError): HearthError {
   const description = err.description.replace(/"/g, "'")
   const headers: Record<string, string> = {
     'WWW-Authenticate': `DPoP algs="ES256", error="${err.error}", error_description="${description}"`,
     'Access-Control-Expose-Headers': 'WWW-Authenticate, DPoP-Nonce',
     ...err.headers,
   }
-  return new XrpcError(401, err.error, err.description, headers)
+  return new HearthError('unauthenticated', err.error, err.description, headers)
 }

@@ -15,22 +15,35 @@ import {
   RepoPermission,
   RpcPermission,
 } from '@atproto/oauth-scopes'
-import type { PermissionSets } from './permission-sets.js'
+import type { ResolvedSets } from './permission-sets.js'
+import { permissionSetWords } from './permission-set-words.js'
 
 export interface PermissionLine {
   scope: string
   text: string
+  /** A permission set's longer explanation (its lexicon's `detail`). */
+  detail?: string
 }
 
 const ACTION_WORDS: Record<string, string> = { create: 'create', update: 'change', delete: 'delete' }
 
-export function describeScope(scope: string, sets: PermissionSets | null): PermissionLine[] {
+/** `sets`: the include: sets of the scope, resolved; `languages`: the reader's, best first (for the sets' words). */
+export function describeScope(scope: string, sets: ResolvedSets | null, languages: readonly string[] = []): PermissionLine[] {
   const lines: PermissionLine[] = []
-  for (const value of scope.split(' ').filter(Boolean)) lines.push({ scope: value, text: describeOne(value, sets) })
+  for (const value of scope.split(' ').filter(Boolean)) {
+    const include = value.startsWith('include:') ? IncludeScope.fromString(value) : null
+    const set = include ? sets?.get(include.nsid) : undefined
+    if (include && set) {
+      const words = permissionSetWords(set, languages)
+      lines.push({ scope: value, text: words.title ? `${words.title} (${include.nsid})` : `The permissions of ${include.nsid}`, ...(words.detail ? { detail: words.detail } : {}) })
+      continue
+    }
+    lines.push({ scope: value, text: describeOne(value) })
+  }
   return lines
 }
 
-function describeOne(value: string, sets: PermissionSets | null): string {
+function describeOne(value: string): string {
   switch (value) {
     case 'atproto':
       return 'Know who you are here (your DID and handle)'
@@ -60,10 +73,7 @@ function describeOne(value: string, sets: PermissionSets | null): string {
   const identity = IdentityPermission.fromString(value)
   if (identity) return identity.attr === 'handle' ? 'Change your handle' : 'Change your identity (your DID document and handle)'
   const include = IncludeScope.fromString(value)
-  if (include) {
-    const set = sets?.get(include.nsid)
-    return set?.title ? `${set.title} (${include.nsid})` : `The permissions of ${include.nsid}`
-  }
+  if (include) return `The permissions of ${include.nsid}`
   return `Unknown permission ${value.slice(0, 100)}`
 }
 

@@ -7,7 +7,7 @@
  * @example
  * checkSignInIdentifier(body.identifier)   // throws 400 InvalidRequest when too long
  */
-import { XrpcError } from '../xrpc/xrpc-error.js'
+import { HearthError } from '../errors/hearth-error.js'
 
 export const MAX_HANDLE_LENGTH = 253
 export const MAX_EMAIL_LENGTH = 320
@@ -16,6 +16,6 @@ export const MAX_DID_LENGTH = 2048
 export function checkSignInIdentifier(identifier: string): void {
   const max = identifier.startsWith('did:') ? MAX_DID_LENGTH : identifier.includes('@') ? MAX_EMAIL_LENGTH : MAX_HANDLE_LENGTH
   if (identifier.length > max) {
-    throw new XrpcError(400, 'InvalidRequest', `identifier is longer than ${max} characters: use a handle, an email address or a DID`)
+    throw new HearthError('invalid', 'InvalidRequest', `identifier is longer than ${max} characters: use a handle, an email address or a DID`)
   }
 }

@@ -12,6 +12,7 @@
  * | ingest points     | account (control) | 3,000,000/h      |
  * | web sign-in starts| client address    | 100 per 5 min (GET /auth/<provider>, password and link forms) |
  * | other web requests| client address    | 3000 per 5 min (everything outside /xrpc) |
+ * | OAuth requests    | client address    | 300 per 5 min (PAR, token, revoke, the authorization page) |
  *
  * A refused request gets 429 `{ error: 'RateLimitExceeded', message }` with
  * `ratelimit-limit`, `ratelimit-remaining`, `ratelimit-reset` (Unix seconds)
@@ -26,7 +27,7 @@ import type { MiddlewareHandler } from 'hono'
 import type { RateLimitConfig } from '../config.js'
 import type { AppContext } from '../context.js'
 import { HearthError, RateLimitExceeded, type RateLimitState } from '../errors/hearth-error.js'
-import { xrpcErrorHeaders, xrpcStatus } from '../xrpc/xrpc-error.js'
+import { httpErrorHeaders, httpStatusOf } from '../errors/http-answer.js'
 import { rateLimitHeaders } from './rate-limit-headers.js'
 import { readBodyOnce } from '../xrpc/request-body.js'
 import { clientAddress } from './client-address.js'
@@ -101,8 +102,8 @@ export interface Charge {
 
 /** The neutral RateLimitExceeded, with the headers the HTTP edges send along. */
 export class RateLimitedError extends RateLimitExceeded {
-  get headers(): Record<string, string> {
-    return rateLimitHeaders(this.state)
+  constructor(state: RateLimitState) {
+    super(state, rateLimitHeaders(state))
   }
 }
 
@@ -117,6 +118,7 @@ export class RateLimits {
   readonly ingestPerHour: WindowLimiter
   readonly webSignInsPerIp: WindowLimiter
   readonly webRequestsPerIp: WindowLimiter
+  readonly oauthPerIp: WindowLimiter
 
   constructor(config: RateLimitConfig) {
     this.enabled = config.enabled
@@ -129,6 +131,7 @@ export class RateLimits {
     this.ingestPerHour = new WindowLimiter('ingest-per-hour', config.ingestPointsPerHour, HOUR)
     this.webSignInsPerIp = new WindowLimiter('ip-web-sign-ins', config.webSignInsPerIp, FIVE_MINUTES)
     this.webRequestsPerIp = new WindowLimiter('ip-web-requests', config.webRequestsPerIp, FIVE_MINUTES)
+    this.oauthPerIp = new WindowLimiter('ip-oauth-requests', config.oauthRequestsPerIp, FIVE_MINUTES)
   }
 
   /**
@@ -248,7 +251,7 @@ export function publicRateLimits(ctx: AppContext): MiddlewareHandler {
       if (!(err instanceof HearthError)) throw err
       if (err instanceof RateLimitedError) ctx.metrics.rateLimited.inc({ limit: err.limitName })
       // A body over its limit (413) or an overlong identifier (400) is answered here, before the route.
-      return c.json(err.toJSON(), xrpcStatus(err) as never, xrpcErrorHeaders(err))
+      return c.json(err.toJSON(), httpStatusOf(err) as never, httpErrorHeaders(err))
     }
     await next()
     if (failureKey && c.res.status === 401) limits.signInFailures.spend(failureKey, 1)

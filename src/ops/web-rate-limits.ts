@@ -3,7 +3,8 @@
  * routes), per client address: each sign-in start writes a state row and a
  * redirect, so an address may start at most HEARTH_RATE_WEB_SIGNINS_PER_IP
  * of them per 5 minutes, and make HEARTH_RATE_WEB_REQUESTS_PER_IP requests
- * of any other kind. A refused request gets 429 `RateLimitExceeded` with the
+ * of any other kind; the OAuth endpoints have their own budget
+ * (src/ops/oauth-rate-limits.ts). A refused request gets 429 `RateLimitExceeded` with the
  * ratelimit-* headers, like XRPC.
  *
  * @example
@@ -13,6 +14,7 @@ import type { MiddlewareHandler } from 'hono'
 import type { AppContext } from '../context.js'
 import { clientAddress } from './client-address.js'
 import { RateLimitedError, type Charge } from './rate-limits.js'
+import { isOAuthEndpoint, oauthRateLimited } from './oauth-rate-limits.js'
 
 /** Paths whose request starts a sign-in (and so stores something). */
 function startsSignIn(method: string, path: string): boolean {
@@ -28,12 +30,14 @@ export function webRateLimits(ctx: AppContext): MiddlewareHandler {
     if (!limits.enabled || path.startsWith('/xrpc/')) return next()
     const ip = clientAddress(c, ctx.config.trustProxy)
     if (ip === 'unknown') return next()
-    const charges: Charge[] = [{ limiter: startsSignIn(c.req.method, path) ? limits.webSignInsPerIp : limits.webRequestsPerIp, key: ip }]
+    const oauth = isOAuthEndpoint(c.req.method, path)
+    const charges: Charge[] = [{ limiter: oauth ? limits.oauthPerIp : startsSignIn(c.req.method, path) ? limits.webSignInsPerIp : limits.webRequestsPerIp, key: ip }]
     try {
       limits.take(charges)
     } catch (err) {
       if (!(err instanceof RateLimitedError)) throw err
       ctx.metrics.rateLimited.inc({ limit: err.limitName })
+      if (oauth) return oauthRateLimited(c, err)
       return c.json(err.toJSON(), 429, err.headers)
     }
     return next()

@@ -13,7 +13,9 @@
  * endpointProblem('http://localhost:2584', { allowHttpLoopback: true }) // null: usable
  * endpointProblem('http://appview.example', { allowHttpLoopback: true }) // 'must be https …'
  */
-import net from 'node:net'
+import { isLoopbackHost, nonPublicKind } from '../net/address-kinds.js'
+
+export { isLoopbackHost }
 
 export interface EndpointPolicy {
   allowHttpLoopback: boolean
@@ -40,18 +42,6 @@ export function endpointProblem(endpoint: string, policy: EndpointPolicy): strin
   return null
 }
 
-export function isLoopbackHost(host: string): boolean {
-  if (host === 'localhost' || host.endsWith('.localhost')) return true
-  if (net.isIPv4(host)) return host.startsWith('127.')
-  if (net.isIPv6(host)) return host === '::1' || /^::ffff:127\./.test(host)
-  return false
-}
-
 function isPrivateAddress(host: string): boolean {
-  if (net.isIPv4(host)) {
-    const [a, b] = host.split('.').map(Number)
-    return a === 10 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127)
-  }
-  if (net.isIPv6(host)) return /^(fc|fd|fe8|fe9|fea|feb)/.test(host) || host === '::' || host.startsWith('::ffff:')
-  return false
+  return nonPublicKind(host) !== null
 }

@@ -15,13 +15,13 @@ import type { AppContext } from '../context.js'
 import type { Credentials } from '../auth/request-auth.js'
 import { assertMayCallService } from '../auth/service-call-permission.js'
 import { requestFacts } from '../auth/request-facts.js'
-import { XrpcError } from '../xrpc/xrpc-error.js'
+import { HearthError } from '../errors/hearth-error.js'
 import { isNeverProxied } from './method-classes.js'
 import { METRICS_ROUTE } from '../observability/request-observer.js'
 import type { ForwardOptions, UpstreamAnswer } from './service-proxy.js'
 
 export async function forwardCall(ctx: AppContext, c: Context, nsid: string, auth: Credentials, opts: ForwardOptions = {}): Promise<UpstreamAnswer> {
-  if (isNeverProxied(nsid)) throw new XrpcError(500, 'InternalServerError', `${nsid} must never be forwarded`)
+  if (isNeverProxied(nsid)) throw new HearthError('internal', 'InternalServerError', `${nsid} must never be forwarded`)
   const target = await ctx.proxyTargets.resolve(nsid, c.req.header('atproto-proxy'))
   assertMayCallService(auth, { lxm: nsid, aud: target.aud })
   return ctx.serviceProxy.call(c.req.raw, nsid, target, auth.did, opts)
@@ -34,21 +34,21 @@ export async function forwardCall(ctx: AppContext, c: Context, nsid: string, aut
  */
 export function proxyFallback(ctx: AppContext) {
   return async (c: Context, nsid: string): Promise<Response> => {
-    if (!isValidNsid(nsid)) throw new XrpcError(404, 'MethodNotImplemented', `Method not implemented: ${nsid.slice(0, 200)}`)
+    if (!isValidNsid(nsid)) throw new HearthError('not-found', 'MethodNotImplemented', `Method not implemented: ${nsid.slice(0, 200)}`)
     if (isNeverProxied(nsid)) {
-      throw new XrpcError(404, 'MethodNotImplemented', `Method not implemented: ${nsid} (account, identity and Hearth methods are never forwarded to another service)`)
+      throw new HearthError('not-found', 'MethodNotImplemented', `Method not implemented: ${nsid} (account, identity and Hearth methods are never forwarded to another service)`)
     }
     const def = ctx.lexicons.getDef(nsid) as LexXrpcQuery | LexXrpcProcedure | { type?: string } | undefined
     // Any NSID may be forwarded: only those the lexicons know get a metrics label of their own.
     if (!def) (c as unknown as { set(key: string, value: string): void }).set(METRICS_ROUTE, 'xrpc_proxied')
     // A method no service takes stays a plain 404, a malformed header a 400, before the session is checked.
     if (ctx.proxyTargets.audFor(nsid, c.req.header('atproto-proxy')) === null) {
-      throw new XrpcError(404, 'MethodNotImplemented', `Method not implemented: ${nsid} (send an atproto-proxy header to have it forwarded to a service)`)
+      throw new HearthError('not-found', 'MethodNotImplemented', `Method not implemented: ${nsid} (send an atproto-proxy header to have it forwarded to a service)`)
     }
     const method = c.req.method === 'HEAD' ? 'GET' : c.req.method
-    if (method !== 'GET' && method !== 'POST') throw new XrpcError(405, 'InvalidRequest', 'XRPC calls are GET (queries) or POST (procedures)')
-    if (def?.type === 'query' && method !== 'GET') throw new XrpcError(405, 'InvalidRequest', `${nsid} is a query: use HTTP GET`)
-    if (def?.type === 'procedure' && method !== 'POST') throw new XrpcError(405, 'InvalidRequest', `${nsid} is a procedure: use HTTP POST`)
+    if (method !== 'GET' && method !== 'POST') throw new HearthError('wrong-method', 'InvalidRequest', 'XRPC calls are GET (queries) or POST (procedures)')
+    if (def?.type === 'query' && method !== 'GET') throw new HearthError('wrong-method', 'InvalidRequest', `${nsid} is a query: use HTTP GET`)
+    if (def?.type === 'procedure' && method !== 'POST') throw new HearthError('wrong-method', 'InvalidRequest', `${nsid} is a procedure: use HTTP POST`)
     // Signed in first: resolving DID documents is not a service for strangers.
     const auth = await ctx.requestAuth.verify('access', requestFacts(c, ctx), nsid)
     const upstream = await forwardCall(ctx, c, nsid, auth!)

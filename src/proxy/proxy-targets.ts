@@ -18,7 +18,7 @@ import { IdResolver, MemoryCache } from '@atproto/identity'
 import { getServiceEndpoint } from '@atproto/common'
 import { isValidDid } from '@atproto/syntax'
 import type { Config, ServiceConfig } from '../config.js'
-import { XrpcError, invalidRequest } from '../xrpc/xrpc-error.js'
+import { HearthError, invalidRequest } from '../errors/hearth-error.js'
 import { endpointProblem } from './endpoint-policy.js'
 
 export interface ProxyTarget {
@@ -58,7 +58,7 @@ export class ProxyTargets {
   async resolve(nsid: string, proxyHeader: string | undefined): Promise<ProxyTarget> {
     if (proxyHeader !== undefined) return this.fromHeader(proxyHeader)
     const byDefault = this.defaultFor(nsid)
-    if (!byDefault) throw new XrpcError(404, 'MethodNotImplemented', `Method not implemented: ${nsid} (send an atproto-proxy header to have it forwarded to a service)`)
+    if (!byDefault) throw new HearthError('not-found', 'MethodNotImplemented', `Method not implemented: ${nsid} (send an atproto-proxy header to have it forwarded to a service)`)
     return byDefault
   }
 
@@ -76,7 +76,7 @@ export class ProxyTargets {
     const service = defaultService(nsid, this.config)
     if (!service) return null
     if (!service.config) {
-      throw new XrpcError(501, 'MethodNotImplemented', `${nsid} goes to the ${service.label}, and none is configured: set ${service.variables}`)
+      throw new HearthError('not-implemented', 'MethodNotImplemented', `${nsid} goes to the ${service.label}, and none is configured: set ${service.variables}`)
     }
     return { did: service.config.did, serviceId: service.id, aud: `${service.config.did}${service.id}`, url: service.config.url }
   }
@@ -89,9 +89,9 @@ export class ProxyTargets {
     try {
       doc = await this.resolver.did.resolve(did)
     } catch (err) {
-      throw new XrpcError(502, 'UpstreamFailure', `Could not resolve ${did}, named by the atproto-proxy header: ${(err as Error).message.slice(0, 200)}`)
+      throw new HearthError('upstream-failed', 'UpstreamFailure', `Could not resolve ${did}, named by the atproto-proxy header: ${(err as Error).message.slice(0, 200)}`)
     }
-    if (!doc) throw new XrpcError(502, 'UpstreamFailure', `Could not resolve ${did}, named by the atproto-proxy header: no DID document`)
+    if (!doc) throw new HearthError('upstream-failed', 'UpstreamFailure', `Could not resolve ${did}, named by the atproto-proxy header: no DID document`)
     const url = getServiceEndpoint(doc, { id: serviceId })
     if (!url) throw invalidRequest(`The DID document of ${did} has no service ${serviceId} (atproto-proxy header)`)
     const problem = endpointProblem(url, { allowHttpLoopback: this.config.proxyAllowHttpLoopback })

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pino from 'pino'
 import { ServiceProxy } from './service-proxy.js'
-import { XrpcError } from '../xrpc/xrpc-error.js'
+import { HearthError } from '../errors/hearth-error.js'
+import { httpStatusOf } from '../errors/http-answer.js'
 import type { ServiceJwtIssuer } from '../auth/service-jwt-issuer.js'
 
 let server: http.Server
@@ -38,8 +39,8 @@ describe('ServiceProxy', () => {
     })
     const req = new Request('http://hearth.example/xrpc/com.example.up', { method: 'POST', body, duplex: 'half' } as RequestInit)
     const err = await proxy.call(req, 'com.example.up', target(), 'did:plc:alice').catch((e) => e)
-    expect(err).toBeInstanceOf(XrpcError)
-    expect({ status: err.status, error: err.error }).toEqual({ status: 413, error: 'PayloadTooLarge' })
+    expect(err).toBeInstanceOf(HearthError)
+    expect({ status: httpStatusOf(err), error: err.error }).toEqual({ status: 413, error: 'PayloadTooLarge' })
     expect(received).toBeLessThanOrEqual(4096)
   })
 })

@@ -22,7 +22,7 @@
  */
 import type { Logger } from '../logger.js'
 import type { ServiceJwtIssuer } from '../auth/service-jwt-issuer.js'
-import { XrpcError } from '../xrpc/xrpc-error.js'
+import { ForwardedError, HearthError } from '../errors/hearth-error.js'
 import type { ProxyTarget } from './proxy-targets.js'
 
 /** Request headers passed on to the service (besides the body's own). */
@@ -62,7 +62,7 @@ export class ServiceProxy {
 
   /**
    * Sends `req` (its method, query string and body) as a call of `nsid` at
-   * `target` on behalf of `iss`. Throws an XrpcError for a failure or an
+   * `target` on behalf of `iss`. Throws a HearthError for a failure or an
    * error status.
    */
   async call(req: Request, nsid: string, target: ProxyTarget, iss: string, opts: ForwardOptions = {}): Promise<UpstreamAnswer> {
@@ -115,10 +115,10 @@ export class ServiceProxy {
     } catch (err) {
       timer.stop()
       req.signal?.removeEventListener('abort', onClientGone)
-      if (tooLarge) throw new XrpcError(413, 'PayloadTooLarge', `Request body is larger than ${this.deps.maxBodyBytes} bytes`)
-      if (timedOut) throw new XrpcError(504, 'UpstreamTimeout', `${target.aud} did not answer ${nsid} within ${this.deps.timeoutMs} ms`)
+      if (tooLarge) throw new HearthError('too-large', 'PayloadTooLarge', `Request body is larger than ${this.deps.maxBodyBytes} bytes`)
+      if (timedOut) throw new HearthError('upstream-timeout', 'UpstreamTimeout', `${target.aud} did not answer ${nsid} within ${this.deps.timeoutMs} ms`)
       this.deps.logger.warn({ err, aud: target.aud, nsid }, 'proxied call failed')
-      throw new XrpcError(502, 'UpstreamFailure', `Could not reach ${target.aud} for ${nsid}: ${describeFetchError(err)}`)
+      throw new HearthError('upstream-failed', 'UpstreamFailure', `Could not reach ${target.aud} for ${nsid}: ${describeFetchError(err)}`)
     }
     const finish = () => {
       timer.stop()
@@ -174,7 +174,7 @@ export function forwardedHeaders(from: Headers): Headers {
 
 const isJson = (type: string | null) => !!type && /^application\/(?:[\w.+-]+\+)?json\b/i.test(type)
 
-async function upstreamError(res: Response, target: ProxyTarget, nsid: string, timer: IdleTimer): Promise<XrpcError> {
+async function upstreamError(res: Response, target: ProxyTarget, nsid: string, timer: IdleTimer): Promise<HearthError> {
   let parsed: { error?: unknown; message?: unknown } = {}
   if (isJson(res.headers.get('content-type'))) {
     timer.touch()
@@ -192,9 +192,9 @@ async function upstreamError(res: Response, target: ProxyTarget, nsid: string, t
   delete headers['content-length']
   if (res.status === 500 || res.status < 400) {
     // A crash or a redirect: the service failed, the client did nothing wrong.
-    return new XrpcError(502, 'UpstreamFailure', `${target.aud} failed on ${nsid} (HTTP ${res.status})${message ? `: ${message}` : ''}`, headers)
+    return new HearthError('upstream-failed', 'UpstreamFailure', `${target.aud} failed on ${nsid} (HTTP ${res.status})${message ? `: ${message}` : ''}`, headers)
   }
-  return new XrpcError(res.status, error ?? errorNameFor(res.status), message ?? `${target.aud} answered ${nsid} with HTTP ${res.status}`, headers)
+  return new ForwardedError(res.status, error ?? errorNameFor(res.status), message ?? `${target.aud} answered ${nsid} with HTTP ${res.status}`, headers)
 }
 
 /** The standard error name of a status, for an error answer that names none. */

@@ -8,7 +8,7 @@
  * scopeRecords.page(did, 'instagram.profile', { limit: 50 }) // newest first, with a cursor
  */
 import type { Db } from '../db/open-database.js'
-import { invalidRequest } from '../xrpc/xrpc-error.js'
+import { invalidRequest } from '../errors/hearth-error.js'
 
 export interface ScopeRecordRow {
   rkey: string

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { HearthError, InvalidRecord, RateLimitExceeded, RepoNotFound } from '../errors/hearth-error.js'
+import { ForwardedError, HearthError, InvalidRecord, RateLimitExceeded, RepoNotFound, invalidRequest as neutralInvalidRequest } from '../errors/hearth-error.js'
 import { controlErrorHeaders, controlStatus } from '../control/control-status.js'
 import { XrpcError, xrpcErrorHeaders, xrpcStatus, invalidRequest } from './xrpc-error.js'
 
@@ -16,6 +16,9 @@ describe('neutral errors at the edges', () => {
       [new HearthError('conflict', 'RequestNotPending', 'x'), 409, 409],
       [new HearthError('upstream-failed', 'UpstreamFailure', 'x'), 502, 502],
       [new HearthError('unavailable', 'SignInBusy', 'x'), 503, 503],
+      [new HearthError('wrong-method', 'InvalidRequest', 'x'), 405, 405],
+      [new HearthError('internal', 'InternalServerError', 'x'), 500, 500],
+      [new HearthError('upstream-timeout', 'UpstreamTimeout', 'x'), 504, 504],
     ]
     for (const [err, xrpc, control] of cases) {
       expect([err.error, xrpcStatus(err)]).toEqual([err.error, xrpc])
@@ -29,7 +32,10 @@ describe('neutral errors at the edges', () => {
     expect(xrpcStatus(err)).toBe(405)
     expect(xrpcErrorHeaders(err)).toEqual({ allow: 'POST' })
     expect(new XrpcError(413, 'PayloadTooLarge', 'big').kind).toBe('too-large')
-    expect(invalidRequest('nope')).toBeInstanceOf(XrpcError)
+    // The helpers services use are neutral; the edge re-exports the same ones.
+    expect(invalidRequest).toBe(neutralInvalidRequest)
+    expect(invalidRequest('nope')).not.toBeInstanceOf(XrpcError)
+    expect(xrpcStatus(invalidRequest('nope'))).toBe(400)
     expect(err.toJSON()).toEqual({ error: 'InvalidRequest', message: 'use POST' })
   })
 
@@ -42,5 +48,20 @@ describe('neutral errors at the edges', () => {
     expect(controlErrorHeaders(err)).toEqual(expected)
     expect(err.error).toBe('RateLimitExceeded')
     expect(err.name).toBe('RateLimitExceeded')
+  })
+
+  it("an error passed on from another service keeps that service's status and headers", () => {
+    const err = new ForwardedError(418, 'Teapot', 'short and stout', { 'retry-after': '5' })
+    expect(err.kind).toBe('invalid')
+    expect(xrpcStatus(err)).toBe(418)
+    expect(xrpcErrorHeaders(err)).toEqual({ 'retry-after': '5' })
+    expect(new ForwardedError(503, 'Busy', 'x').kind).toBe('unavailable')
+    expect(new ForwardedError(599, 'Odd', 'x').kind).toBe('upstream-failed')
+  })
+
+  it('a neutral error carries the headers an HTTP edge sends along (an OAuth challenge)', () => {
+    const err = new HearthError('unauthenticated', 'invalid_token', 'expired', { 'WWW-Authenticate': 'DPoP error="invalid_token"' })
+    expect(xrpcStatus(err)).toBe(401)
+    expect(controlErrorHeaders(err)).toEqual({ 'WWW-Authenticate': 'DPoP error="invalid_token"' })
   })
 })

@@ -15,7 +15,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { BrowserContext } from 'playwright-core'
-import { freePort, startTestServer, type TestServer } from '../helpers/test-server.js'
+import { freePort, startTestPlc, startTestServer, type TestServer } from '../helpers/test-server.js'
 import type { EmbeddedPlc } from '../../src/identity/embedded-plc.js'
 import { startLocalProviders, type LocalProviders } from '../helpers/oauth-providers.js'
 
@@ -36,6 +36,8 @@ export interface OAuthRig {
   serveJson(name: string, path: string, body: unknown, status?: number): void
   /** Routes `*.apps.test` in a browser context: the redirect URIs land in `landed` instead of loading. */
   routeApps(context: BrowserContext, landed: (url: URL) => void): Promise<void>
+  /** Stops Hearth and starts it again on the same data folder, port and PLC (`server` is the new one). */
+  restart(): Promise<void>
   close(): Promise<void>
 }
 
@@ -63,7 +65,10 @@ export async function startOAuthRig(opts: { env?: Record<string, string>; plc?: 
     }
     return original(input, init)
   }
-  const server = await startTestServer({ env: { ...providers.env, ...opts.env }, config: { port }, plc: opts.plc })
+  const plc = opts.plc ?? (await startTestPlc())
+  // Client metadata is served from loopback here: the one switch that lets Hearth fetch it.
+  const env = { HEARTH_OAUTH_FETCH_PRIVATE_HOSTS: 'true', ...providers.env, ...opts.env }
+  const server = await startTestServer({ env, config: { port }, plc })
 
   const rig: OAuthRig = {
     server,
@@ -100,8 +105,13 @@ export async function startOAuthRig(opts: { env?: Record<string, string>; plc?: 
         },
       )
     },
+    async restart() {
+      await rig.server.close()
+      rig.server = await startTestServer({ env, config: { port }, plc, dataDir: rig.server.dataDir })
+    },
     async close() {
-      await server.close({ removeData: true })
+      await rig.server.close({ removeData: true })
+      if (!opts.plc) await plc.close()
       globalThis.fetch = original
       await providers.close()
       await new Promise<void>((resolve) => appServer.close(() => resolve()))

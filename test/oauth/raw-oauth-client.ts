@@ -49,6 +49,8 @@ export const pkcePair = () => {
 export class RawOAuthClient {
   nonce: string | null = null
   private cookies = new Map<string, string>()
+  /** Headers the "browser" sends with every page request (Accept-Language, …). */
+  pageHeaders: Record<string, string> = {}
   /** Extra form fields sent on every PAR and token request (client authentication). */
   clientAuth: () => Promise<Record<string, string>> = async () => ({})
 
@@ -186,6 +188,7 @@ export class RawOAuthClient {
       method,
       redirect: 'manual',
       headers: {
+        ...this.pageHeaders,
         cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
         ...(form ? { 'content-type': 'application/x-www-form-urlencoded', origin: this.hearth } : {}),
       },

@@ -71,6 +71,7 @@ export const AuthorizePage: FC<AuthorizePageProps> = (p) => (
         {p.permissions.map((line) => (
           <li data-scope={line.scope}>
             {line.text}
+            {line.detail ? <p class="muted" data-field="set-detail">{line.detail}</p> : null}
             {line.included?.length ? (
               <ul>
                 {line.included.map((i) => (

@@ -4,7 +4,7 @@
  */
 import { controlRoute, type ControlRoute } from '../control-route.js'
 import { jsonBody, optionalInt } from '../control-input.js'
-import { invalidRequest } from '../../xrpc/xrpc-error.js'
+import { invalidRequest } from '../../errors/hearth-error.js'
 
 export const blobRoutes: ControlRoute[] = [
   controlRoute({

@@ -6,7 +6,7 @@
  */
 import { controlRoute } from '../control-route.js'
 import { accountNamed, jsonBody, optionalString } from '../control-input.js'
-import { invalidRequest } from '../../xrpc/xrpc-error.js'
+import { invalidRequest } from '../../errors/hearth-error.js'
 import { ensureValidScopeName } from '../../scope/scope-name.js'
 
 export const scopeRoutes = [

@@ -13,7 +13,7 @@
  * handler: (call) => readAfterWrite(call, (answer, local, views) => ({ ...answer, feed: [...] }))
  */
 import type { XrpcCall } from '../../xrpc/xrpc-router.js'
-import { XrpcError } from '../../xrpc/xrpc-error.js'
+import { HearthError } from '../../errors/hearth-error.js'
 import { forwardCall } from '../forward-call.js'
 import { forwardedHeaders } from '../service-proxy.js'
 import { localChangesSince, type LocalChanges } from './local-changes.js'
@@ -35,7 +35,7 @@ export async function readAfterWrite(call: XrpcCall, munge: Munge): Promise<unkn
   if (!local) return ctx.serviceProxy.toClient(upstream)
   const answer = await ctx.serviceProxy.readJson(upstream, MAX_ANSWER_BYTES)
   if (answer === null || typeof answer !== 'object') {
-    throw new XrpcError(502, 'UpstreamFailure', `The AppView's answer to ${nsid} was not JSON, or too large to merge with recent writes`)
+    throw new HearthError('upstream-failed', 'UpstreamFailure', `The AppView's answer to ${nsid} was not JSON, or too large to merge with recent writes`)
   }
   const merged = await munge(answer as Json, local, viewsFor(call, local), call)
   return mergedAnswer(call, upstream.headers, merged, local)

@@ -7,7 +7,8 @@
 import type { AppBskyFeedGetPostThread } from '@atproto/api'
 import { AtUri } from '@atproto/syntax'
 import { xrpcMethod, type XrpcCall } from '../../../xrpc-router.js'
-import { XrpcError } from '../../../xrpc-error.js'
+import { HearthError } from '../../../../errors/hearth-error.js'
+import { httpStatusOf } from '../../../../errors/http-answer.js'
 import { readAfterWrite, mergedAnswer, viewsFor } from '../../../../proxy/read-after-write/read-after-write.js'
 import { localChangesSince, POST, type LocalChanges } from '../../../../proxy/read-after-write/local-changes.js'
 import type { LocalViews } from '../../../../proxy/read-after-write/local-views.js'
@@ -25,7 +26,7 @@ export default xrpcMethod<AppBskyFeedGetPostThread.QueryParams>({
         answer.thread?.$type === THREAD_VIEW ? { ...answer, thread: addReplies(answer.thread, local.posts, views) } : answer,
       )
     } catch (err) {
-      if (err instanceof XrpcError && err.error === 'NotFound' && err.status < 500) {
+      if (err instanceof HearthError && err.error === 'NotFound' && httpStatusOf(err) < 500) {
         const own = ownPostThread(call, err)
         if (own) return own
       }
@@ -35,7 +36,7 @@ export default xrpcMethod<AppBskyFeedGetPostThread.QueryParams>({
 })
 
 /** The thread of the account's own post the AppView has not indexed, from the local copy. */
-function ownPostThread(call: XrpcCall<AppBskyFeedGetPostThread.QueryParams>, err: XrpcError): Json | null {
+function ownPostThread(call: XrpcCall<AppBskyFeedGetPostThread.QueryParams>, err: HearthError): Json | null {
   const { ctx, auth } = call
   let uri: AtUri
   try {
