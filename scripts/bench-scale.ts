@@ -153,7 +153,7 @@ async function compareWithReference(series: Series[], sizes: typeof REFERENCE, r
   }
   const summary = {
     ...header(loadBefore),
-    mode: smoke ? 'smoke' : 'reference',
+    mode: smoke ? 'smoke-reference' : 'reference',
     referenceServer: '@atproto/pds 0.4.217 (scripts/reference-pds.mjs), rate limits off',
     runs,
     loadAverageDuringRuns: { min: Math.round(Math.min(...loads) * 10) / 10, max: Math.round(Math.max(...loads) * 10) / 10 },

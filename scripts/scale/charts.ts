@@ -65,9 +65,15 @@ export function comparisonCharts(s: any): [string, string][] {
       ...both(s.accounts, 'getRecord p50', x, (v) => v.getRecord.p50ms),
     ] })])
     out.push(['accounts-rss', lineChart({ title: 'Server memory as accounts grow', xLabel: 'accounts on the server', yLabel: 'RSS, MiB', note, series: both(s.accounts, 'RSS', x, (v) => v.rssMiB) })])
+    // The server's own CPU per request: what other work on the machine does not skew.
+    out.push(['accounts-cpu', lineChart({ title: 'Server CPU per request as accounts grow', xLabel: 'accounts on the server', yLabel: 'ms of server CPU', note, series: [
+      ...both(s.accounts, 'createRecord', x, (v) => v.createRecord.serverCpuMs),
+      ...both(s.accounts, 'getRecord', x, (v) => v.getRecord.serverCpuMs),
+    ] })])
   }
   if (s.repo) {
     const x = (v: any) => v.records
+    out.push(['repo-cpu', lineChart({ title: 'Server CPU per createRecord as one repository grows', xLabel: 'records in the repository', yLabel: 'ms of server CPU', note, series: both(s.repo, 'createRecord', x, (v) => v.createRecord.serverCpuMs) })])
     out.push(['repo', lineChart({ title: 'createRecord as one repository grows', xLabel: 'records in the repository', yLabel: 'ms', note, series: [
       ...both(s.repo, 'p50', x, (v) => v.createRecord.p50ms),
       ...both(s.repo, 'p99', x, (v) => v.createRecord.p99ms),
