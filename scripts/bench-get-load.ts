@@ -101,8 +101,9 @@ export async function getRecordLoad(o: GetRecordLoad): Promise<GetRecordLoadResu
     from += counts[w]
     return share
   })
-  // fork keeps this process's execArgv, so under tsx the worker is loaded the same way.
-  const children = shares.map(() => fork(fileURLToPath(import.meta.url), ['--get-load-worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
+  // Under tsx the worker loads the same way as this process (its execArgv); elsewhere (a test runner) through tsx's loader.
+  const execArgv = process.execArgv.some((a) => a.includes('tsx')) ? process.execArgv : ['--import', 'tsx']
+  const children = shares.map(() => fork(fileURLToPath(import.meta.url), ['--get-load-worker'], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
   const next = (i: number) =>
     new Promise<FromWorker>((resolve, reject) => {
       const child = children[i]

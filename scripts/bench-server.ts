@@ -48,7 +48,8 @@ export async function spawnHearth(
       HEARTH_LOG_LEVEL: 'warn',
       ...opts.env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // HEARTH_BENCH_SERVER_LOG=1 shows the server's log lines (stdout), to see why a request failed.
+    stdio: ['ignore', process.env.HEARTH_BENCH_SERVER_LOG ? 'inherit' : 'ignore', 'inherit'],
   })
   for (let i = 0; i < 1000; i++) {
     try {

@@ -9,6 +9,7 @@
 import path from 'node:path'
 import { ensureValidDid } from '@atproto/syntax'
 import { endpointProblem } from './proxy/endpoint-policy.js'
+import { checkPagePrefix } from './page-paths.js'
 
 export type Registration = 'open' | 'invite' | 'closed'
 
@@ -121,6 +122,10 @@ export interface Config {
   serverDescription: string
   /** Serve the front door at `/`; a host app that mounts Hearth and keeps its own `/` turns it off. */
   frontPage: boolean
+  /** Where the person-facing pages are mounted (HEARTH_PAGES_PREFIX, '' = the root); see src/page-paths.ts. */
+  pagesPrefix: string
+  /** Offer sign-in with a handle and password on the pages (HEARTH_PASSWORD_SIGN_IN); XRPC createSession is not affected. */
+  passwordSignIn: boolean
   /** Where this server publishes its notes for app developers (the README's section), linked from the front door. */
   developerDocsUrl: string | undefined
 }
@@ -263,6 +268,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     serverName: (env.HEARTH_SERVER_NAME ?? '').trim().slice(0, 80) || 'Hearth',
     serverDescription: (env.HEARTH_SERVER_DESCRIPTION ?? '').trim().slice(0, 1000),
     frontPage: boolVar(env, 'HEARTH_FRONT_PAGE', true),
+    pagesPrefix: checkPagePrefix((env.HEARTH_PAGES_PREFIX ?? '').trim()),
+    passwordSignIn: boolVar(env, 'HEARTH_PASSWORD_SIGN_IN', true),
     developerDocsUrl: env.HEARTH_DEVELOPER_DOCS_URL ? urlVar(env, 'HEARTH_DEVELOPER_DOCS_URL', '') : undefined,
   }
   const merged = { ...config, ...overrides }

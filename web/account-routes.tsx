@@ -81,7 +81,7 @@ export function accountRoutes(ctx: AppContext, w: WebSignIn): Hono {
     formBodyLimit,
     signedInForm((c, me, form) => {
       ctx.appPasswords.revoke(me.account.did, form.name ?? '')
-      return c.redirect('/account/app-passwords', 303)
+      return c.redirect(w.paths.to('/account/app-passwords'), 303)
     }),
   )
 
@@ -105,7 +105,7 @@ export function accountRoutes(ctx: AppContext, w: WebSignIn): Hono {
         throw err
       }
       await didDocFor(ctx, me.account.did, true) // the cached document still names the old handle
-      return c.redirect('/account/handle?changed=1', 303)
+      return c.redirect(w.paths.to('/account/handle?changed=1'), 303)
     }),
   )
 
@@ -122,10 +122,10 @@ export function accountRoutes(ctx: AppContext, w: WebSignIn): Hono {
     signedInForm((c, me, form) => {
       if (form.id === me.session.id) {
         w.sessions.end(c)
-        return c.redirect('/sign-in', 303)
+        return c.redirect(w.paths.to('/sign-in'), 303)
       }
       w.sessionStore.revoke(me.account.did, form.id ?? '')
-      return c.redirect('/account/sessions', 303)
+      return c.redirect(w.paths.to('/account/sessions'), 303)
     }),
   )
 

@@ -10,6 +10,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { createContext, useContext, type Child } from 'hono/jsx'
 import type { Config } from '../src/config.js'
+import { PagePaths } from '../src/page-paths.js'
 import { DEFAULT_BRANDING as NO_HOST_BRANDING, type PageBranding } from '../src/embed/page-options.js'
 
 /** Served when the host set CSS variables, after the pages' own stylesheet. */
@@ -28,9 +29,11 @@ export interface Branding {
   frontPage: boolean
   /** The host's CSS custom properties, served as BRANDING_STYLESHEET_PATH. */
   cssVariables: [string, string][]
+  /** Where the pages live (the prefix a host or HEARTH_PAGES_PREFIX chose). */
+  paths: PagePaths
 }
 
-const DEFAULT_BRANDING: Branding = { name: 'Hearth', description: '', home: '/sign-in', frontPage: false, cssVariables: [] }
+const DEFAULT_BRANDING: Branding = { name: 'Hearth', description: '', home: '/sign-in', frontPage: false, cssVariables: [], paths: new PagePaths() }
 const BRANDING_KEY = 'hearthBranding'
 
 export const BrandingContext = createContext<Branding>(DEFAULT_BRANDING)
@@ -38,16 +41,30 @@ export const BrandingContext = createContext<Branding>(DEFAULT_BRANDING)
 /** The branding of the page being rendered. */
 export const useBranding = (): Branding => useContext(BrandingContext)
 
+/**
+ * A page path (`/account`) as the browser must ask for it, under the pages'
+ * prefix; for links, form actions and assets inside any page component.
+ *
+ * @example
+ * <a href={pagePath('/account/settings')}>Settings</a>
+ */
+export const pagePath = (path: string): string => useBranding().paths.to(path)
+
 /** What the operator configured (HEARTH_SERVER_NAME, …), with what a host app that mounts Hearth set (`pages` of createPds) on top. */
-export function brandingFrom(config: Pick<Config, 'serverName' | 'serverDescription' | 'frontPage'>, host: PageBranding = NO_HOST_BRANDING): Branding {
+export function brandingFrom(
+  config: Pick<Config, 'serverName' | 'serverDescription' | 'frontPage'> & Partial<Pick<Config, 'pagesPrefix'>>,
+  host: PageBranding = NO_HOST_BRANDING,
+): Branding {
   const frontPage = config.frontPage && host.frontPage
+  const paths = new PagePaths(config.pagesPrefix ?? '')
   return {
     name: host.name ?? (config.serverName || 'Hearth'),
     description: config.serverDescription ?? '',
     ...(host.logoUrl ? { logoUrl: host.logoUrl } : {}),
-    home: frontPage ? '/' : '/sign-in',
+    home: paths.to(frontPage ? '/' : '/sign-in'),
     frontPage,
     cssVariables: host.cssVariables,
+    paths,
   }
 }
 

@@ -6,7 +6,7 @@
 import type { Child, FC } from 'hono/jsx'
 import { raw } from 'hono/html'
 import { CSRF_FIELD, type SignedIn } from '../src/auth/web-session.js'
-import { BRANDING_STYLESHEET_PATH, useBranding } from './branding.js'
+import { BRANDING_STYLESHEET_PATH, useBranding, pagePath } from './branding.js'
 
 export const STYLESHEET_PATH = '/web/style.css'
 export const SCRIPT_PATH = '/web/pages.js'
@@ -32,7 +32,7 @@ export const NAV_LINKS: { href: string; label: string }[] = [
 const Brand: FC<{ signedIn: boolean }> = ({ signedIn }) => {
   const { name, logoUrl, home } = useBranding()
   return (
-    <a class="brand" href={signedIn ? '/account' : home}>
+    <a class="brand" href={signedIn ? pagePath('/account') : home}>
       {logoUrl ? <img src={logoUrl} alt="" width={24} height={24} /> : null}
       {name}
     </a>
@@ -40,7 +40,7 @@ const Brand: FC<{ signedIn: boolean }> = ({ signedIn }) => {
 }
 
 /** The host's CSS variables, when it set any (a stylesheet: the pages' CSP allows no inline style). */
-const BrandStylesheet: FC = () => (useBranding().cssVariables.length > 0 ? <link rel="stylesheet" href={BRANDING_STYLESHEET_PATH} /> : null)
+const BrandStylesheet: FC = () => (useBranding().cssVariables.length > 0 ? <link rel="stylesheet" href={pagePath(BRANDING_STYLESHEET_PATH)} /> : null)
 
 const Title: FC<{ title: string }> = ({ title }) => {
   const { name } = useBranding()
@@ -55,9 +55,9 @@ export const Layout: FC<{ title: string; me?: SignedIn | null; csrf?: string; ch
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <Title title={title} />
-        <link rel="stylesheet" href={STYLESHEET_PATH} />
+        <link rel="stylesheet" href={pagePath(STYLESHEET_PATH)} />
         <BrandStylesheet />
-        <script src={SCRIPT_PATH} defer></script>
+        <script src={pagePath(SCRIPT_PATH)} defer></script>
       </head>
       <body>
         <header class="top">
@@ -72,9 +72,9 @@ export const Layout: FC<{ title: string; me?: SignedIn | null; csrf?: string; ch
                   {me.account.handle}
                 </span>
                 {NAV_LINKS.map((l) => (
-                  <a href={l.href}>{l.label}</a>
+                  <a href={pagePath(l.href)}>{l.label}</a>
                 ))}
-                <form class="inline" method="post" action="/sign-out">
+                <form class="inline" method="post" action={pagePath('/sign-out')}>
                   <CsrfField token={csrf} />
                   <button class="quiet" type="submit">
                     Sign out

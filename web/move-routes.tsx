@@ -14,7 +14,7 @@ export function moveRoutes(ctx: AppContext, w: WebSignIn): Hono {
   const app = new Hono()
   const signedIn = (page: (c: Context, me: SignedIn) => Response | Promise<Response>) => (c: Context) => {
     const me = w.sessions.current(c)
-    return me ? page(c, me) : c.redirect('/sign-in', 303)
+    return me ? page(c, me) : c.redirect(w.paths.to('/sign-in'), 303)
   }
   const page = (c: Context, me: SignedIn, code?: { token: string; expiresAt: Date }) =>
     sendPage(c, <MovePage me={me} csrf={w.sessions.csrfToken(c, me)} publicUrl={ctx.config.publicUrl} code={code} />)

@@ -2,7 +2,9 @@
  * The person's side of OAuth: the authorization page an app sends them to
  * (GET /oauth/authorize after its PAR, POST for the decision) and the
  * Connected apps page. Signing in on the way reuses the sign-in pages: a
- * signed-out person is sent there and comes back (web/return-to.ts).
+ * signed-out person is sent there and comes back (web/return-to.ts). The
+ * authorize page stays at /oauth/authorize (clients read it from the
+ * server's metadata); Connected apps moves with the pages' prefix.
  */
 import { Hono, type Context } from 'hono'
 import type { AppContext } from '../src/context.js'
@@ -58,7 +60,7 @@ export function oauthPageRoutes(ctx: AppContext, w: WebSignIn): Hono {
     if (!me || !freshEnough) {
       const url = new URL(c.req.url)
       setReturnTo(c, `${url.pathname}${url.search}`)
-      return c.redirect(`/sign-in${hint ? `?login_hint=${encodeURIComponent(hint)}` : ''}`, 303)
+      return c.redirect(w.paths.to(`/sign-in${hint ? `?login_hint=${encodeURIComponent(hint)}` : ''}`), 303)
     }
     if (prompt !== 'consent' && approvedBefore(me.account.did)) {
       return c.redirect(oauth.approve(pending, me.account.did), 303)
@@ -89,7 +91,7 @@ export function oauthPageRoutes(ctx: AppContext, w: WebSignIn): Hono {
 
   app.post('/oauth/authorize', formBodyLimit, async (c) => {
     const me = w.sessions.current(c)
-    if (!me) return c.redirect('/sign-in', 303)
+    if (!me) return c.redirect(w.paths.to('/sign-in'), 303)
     const form = await readCheckedForm(c, w.sessions, me)
     if (!form) return refusedFormPage(c, w, me)
     try {
@@ -101,9 +103,17 @@ export function oauthPageRoutes(ctx: AppContext, w: WebSignIn): Hono {
     }
   })
 
+  return app
+}
+
+/** The Connected apps page, a page like the others (under the pages' prefix, where the authorize page is not). */
+export function connectedAppsRoutes(ctx: AppContext, w: WebSignIn): Hono {
+  const oauth = ctx.oauth
+  const app = new Hono()
+
   app.get('/account/connected-apps', (c) => {
     const me = w.sessions.current(c)
-    if (!me) return c.redirect('/sign-in', 303)
+    if (!me) return c.redirect(w.paths.to('/sign-in'), 303)
     const apps = oauth.sessionsOf(me.account.did).map((s) => ({
       sessionId: s.id,
       clientId: s.clientId,
@@ -117,11 +127,11 @@ export function oauthPageRoutes(ctx: AppContext, w: WebSignIn): Hono {
 
   app.post('/account/connected-apps/revoke', formBodyLimit, async (c) => {
     const me = w.sessions.current(c)
-    if (!me) return c.redirect('/sign-in', 303)
+    if (!me) return c.redirect(w.paths.to('/sign-in'), 303)
     const form = await readCheckedForm(c, w.sessions, me)
     if (!form) return refusedFormPage(c, w, me)
     oauth.revokeSessionOf(me.account.did, form.id ?? '')
-    return c.redirect('/account/connected-apps', 303)
+    return c.redirect(w.paths.to('/account/connected-apps'), 303)
   })
 
   return app

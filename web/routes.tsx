@@ -12,14 +12,14 @@ import fs from 'node:fs'
 import { Hono } from 'hono'
 import type { AppContext } from '../src/context.js'
 import { projectPath } from '../src/project-paths.js'
-import { createWebSignIn } from '../src/auth/sign-in/web-sign-in.js'
+import { createWebSignIn, type WebSignIn } from '../src/auth/sign-in/web-sign-in.js'
 import { SCRIPT_PATH, STYLESHEET_PATH } from './layout.js'
-import { BRANDING_STYLESHEET_PATH, brandingFrom, brandingMiddleware } from './branding.js'
+import { BRANDING_STYLESHEET_PATH, brandingFrom, brandingMiddleware, type Branding } from './branding.js'
 import { DEFAULT_BRANDING, brandingStylesheet, type PageBranding } from '../src/embed/page-options.js'
 import { signInRoutes } from './sign-in-routes.js'
 import { accountRoutes } from './account-routes.js'
 import { scopeRoutes } from './scope-routes.js'
-import { oauthPageRoutes } from './oauth-routes.js'
+import { connectedAppsRoutes, oauthPageRoutes } from './oauth-routes.js'
 import { moveRoutes } from './move-routes.js'
 import { frontRoutes } from './front-routes.js'
 import { dataRoutes } from './data-routes.js'
@@ -27,16 +27,29 @@ import { activityRoutes } from './activity-routes.js'
 import { settingsRoutes } from './settings-routes.js'
 import { appNames } from './app-names.js'
 
-/** Every path a page lives under (the branding middleware runs there). */
-const PAGE_PATHS = ['/', '/sign-in', '/sign-in/*', '/sign-out', '/auth/*', '/account', '/account/*', '/oauth/*']
+/** Every path a page lives under, below the pages' prefix (the branding middleware runs there). */
+const PAGE_PATHS = ['/', '/sign-in', '/sign-in/*', '/sign-out', '/auth/*', '/account', '/account/*']
 
-/** Hearth's pages; `host` is what a host app that mounts Hearth changed about them (createPds `pages`). */
+/**
+ * Hearth's pages; `host` is what a host app that mounts Hearth changed about
+ * them (createPds `pages`). They are mounted under the pages' prefix
+ * (src/page-paths.ts), except the OAuth authorize page, which stays at
+ * /oauth/authorize where clients find it.
+ */
 export function webRoutes(ctx: AppContext, host: PageBranding = DEFAULT_BRANDING): Hono {
   const w = createWebSignIn(ctx)
+  const branding = brandingFrom(ctx.config, host)
+  const root = new Hono()
+  root.use('/oauth/*', brandingMiddleware(branding))
+  root.route('/', oauthPageRoutes(ctx, w))
+  root.route(w.paths.prefix || '/', pageRoutes(ctx, w, branding))
+  return root
+}
+
+function pageRoutes(ctx: AppContext, w: WebSignIn, branding: Branding): Hono {
   const stylesheet = fs.readFileSync(projectPath('web', 'assets', 'style.css'), 'utf8')
   const script = fs.readFileSync(projectPath('web', 'assets', 'pages.js'), 'utf8')
   const app = new Hono()
-  const branding = brandingFrom(ctx.config, host)
   // Only the pages' paths: XRPC requests never pay for it.
   for (const path of PAGE_PATHS) app.use(path, brandingMiddleware(branding))
   if (branding.cssVariables.length > 0) {
@@ -54,7 +67,7 @@ export function webRoutes(ctx: AppContext, host: PageBranding = DEFAULT_BRANDING
   const names = appNames(ctx.idResolver)
   app.route('/', signInRoutes(ctx, w))
   app.route('/', accountRoutes(ctx, w))
-  app.route('/', oauthPageRoutes(ctx, w))
+  app.route('/', connectedAppsRoutes(ctx, w))
   app.route('/', moveRoutes(ctx, w))
   if (branding.frontPage) app.route('/', frontRoutes(ctx, w))
   app.route('/', scopeRoutes(ctx, w, names))

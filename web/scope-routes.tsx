@@ -97,7 +97,7 @@ export function scopeRoutes(ctx: AppContext, w: WebSignIn, names: AppNames): Hon
   }
 
   app.get('/account/apps', signedIn((c, me) => appsPage(c, me)))
-  app.get('/account/requests', signedIn((c) => c.redirect('/account/apps', 303)))
+  app.get('/account/requests', signedIn((c) => c.redirect(w.paths.to('/account/apps'), 303)))
 
   app.get(
     '/account/apps/:id',
@@ -140,7 +140,7 @@ export function scopeRoutes(ctx: AppContext, w: WebSignIn, names: AppNames): Hon
 
   app.get('/account/requests/:id', async (c) => {
     const me = w.sessions.current(c)
-    if (!me) return c.redirect(signInUrlFor(c), 303)
+    if (!me) return c.redirect(signInUrlFor(c, w.paths), 303)
     const request = requests.visibleTo(c.req.param('id'), me.account.did)
     if (!request) return notFound(c, me, 'This access request does not exist, or is for another account.')
     return approvePage(c, me, request)

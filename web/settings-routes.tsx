@@ -41,7 +41,7 @@ export function settingsRoutes(ctx: AppContext, w: WebSignIn): Hono {
     )
   }
   /** After a change: the page again, fresh (the account row changed), with a notice. */
-  const done = (c: Context, notice: keyof typeof NOTICES) => c.redirect(`/account/settings?done=${notice}`, 303)
+  const done = (c: Context, notice: keyof typeof NOTICES) => c.redirect(w.paths.to(`/account/settings?done=${notice}`), 303)
 
   app.get(
     '/account/settings',

@@ -43,7 +43,14 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
     const { next, ...rest } = extra
     return sendPage(
       c,
-      <SignInPage providers={providerButtons()} publicUrl={ctx.config.publicUrl} csrf={w.sessions.csrfToken(c, null)} next={next ?? undefined} {...rest} />,
+      <SignInPage
+        providers={providerButtons()}
+        publicUrl={ctx.config.publicUrl}
+        csrf={w.sessions.csrfToken(c, null)}
+        next={next ?? undefined}
+        passwordSignIn={ctx.config.passwordSignIn}
+        {...rest}
+      />,
       status,
     )
   }
@@ -51,7 +58,7 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
   app.get('/sign-in', (c) => {
     const me = w.sessions.current(c)
     // ?next= from Hearth's own pages, ?return_to= from a host app's pages (pds.signInUrl).
-    const back = safeReturnPath(c.req.query('next') ?? c.req.query(RETURN_TO_PARAM))
+    const back = safeReturnPath(c.req.query('next') ?? c.req.query(RETURN_TO_PARAM), w.paths)
     // Signed in already: straight back to the page that sent them.
     if (back && me) return c.redirect(back, 303)
     // login_hint: an OAuth app named the account to sign in as; the password form starts with it.
@@ -59,10 +66,12 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
   })
 
   app.post('/sign-in/password', formBodyLimit, async (c) => {
+    // Turned off by the host or operator (pages.passwordSignIn, HEARTH_PASSWORD_SIGN_IN): refused before the form is read.
+    if (!ctx.config.passwordSignIn) return passwordSignInOff(c)
     const form = await readCheckedForm(c, w.sessions, null)
     if (!form) return refusedForm(c, null)
     const identifier = (form.identifier ?? '').trim()
-    const next = safeReturnPath(form.next)
+    const next = safeReturnPath(form.next, w.paths)
     const password = (form.password ?? '').slice(0, 256)
     const account = identifier ? ctx.accounts.lookup(identifier) : null
     // The same failed-sign-in budget as createSession, under the same key: two doors, one count.
@@ -79,24 +88,24 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
       return signInPage(c, { problem: 'That handle or email and password do not match an account here.', identifier, next }, 401)
     }
     w.sessions.start(c, account.did, 'password')
-    return c.redirect(next ?? takeReturnTo(c) ?? DEFAULT_RETURN, 303)
+    return c.redirect(next ?? takeReturnTo(c) ?? w.paths.to(DEFAULT_RETURN), 303)
   })
 
   app.get('/auth/:provider', (c) => {
     const id = c.req.param('provider')
     if (!isProviderId(id) || !w.flow.providers.some((p) => p.id === id)) return notConfigured(c, id)
-    rememberReturn(c, c.req.query('next') ?? c.req.query(RETURN_TO_PARAM), secure)
+    rememberReturn(c, c.req.query('next') ?? c.req.query(RETURN_TO_PARAM), secure, w.paths)
     return c.redirect(w.flow.start(id, w.sessions.browserToken(c)).toString(), 302)
   })
 
   app.post('/auth/:provider/link', formBodyLimit, async (c) => {
     const id = c.req.param('provider')
     const me = w.sessions.current(c)
-    if (!me) return c.redirect('/sign-in', 303)
+    if (!me) return c.redirect(w.paths.to('/sign-in'), 303)
     const form = await readCheckedForm(c, w.sessions, me)
     if (!form) return refusedForm(c, me)
     if (!isProviderId(id) || !w.flow.providers.some((p) => p.id === id)) return notConfigured(c, id, me)
-    rememberReturn(c, form.next, secure)
+    rememberReturn(c, form.next, secure, w.paths)
     return c.redirect(w.flow.start(id, w.sessions.browserToken(c), me.account.did).toString(), 303)
   })
 
@@ -112,7 +121,7 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
         me?.account.did ?? null,
       )
       if (!result.linked) w.sessions.start(c, result.did, id)
-      return c.redirect((!result.linked && takeReturnTo(c)) || takeReturn(c, secure), 303)
+      return c.redirect((!result.linked && takeReturnTo(c)) || takeReturn(c, secure, w.paths), 303)
     } catch (err) {
       return signInFailed(c, err, me)
     }
@@ -125,7 +134,7 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
       if (!form) return refusedForm(c, me)
       w.sessions.end(c)
     }
-    return c.redirect('/sign-in', 303)
+    return c.redirect(w.paths.to('/sign-in'), 303)
   })
 
   function signInFailed(c: Context, err: unknown, me: SignedIn | null) {
@@ -148,6 +157,11 @@ export function signInRoutes(ctx: AppContext, w: WebSignIn): Hono {
     const message = `Sign-in with “${id.slice(0, 40)}” is not set up on this server.`
     const csrf = me ? w.sessions.csrfToken(c, me) : undefined
     return sendPage(c, <ErrorPage title="Not available" message={message} kind="not-configured" me={me} csrf={csrf} />, 404)
+  }
+
+  function passwordSignInOff(c: Context) {
+    const message = 'This server does not take passwords on its sign-in page: sign in with one of the ways the sign-in page offers.'
+    return sendPage(c, <ErrorPage title="Not available" message={message} kind="password-sign-in-off" />, 403)
   }
 
   function refusedForm(c: Context, me: SignedIn | null) {

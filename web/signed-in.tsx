@@ -22,7 +22,7 @@ export function signedInGuards(w: WebSignIn) {
   const page = (handler: PageHandler) => (c: Context) => {
     const me = w.sessions.current(c)
     // A POST cannot be replayed after sign-in: it goes to plain sign-in.
-    if (!me) return c.redirect(c.req.method === 'GET' ? signInUrlFor(c) : '/sign-in', 303)
+    if (!me) return c.redirect(c.req.method === 'GET' ? signInUrlFor(c, w.paths) : w.paths.to('/sign-in'), 303)
     return handler(c, me)
   }
   const form = (handler: FormHandler) =>

@@ -15,6 +15,7 @@ import type { AppContext } from '../context.js'
 import { WebSessions } from '../auth/web-session.js'
 import { WebSessionStore } from '../auth/web-session-store.js'
 import { RETURN_TO_PARAM, safeReturnPath } from '../auth/sign-in/return-to.js'
+import { PagePaths } from '../page-paths.js'
 
 export interface SignedInAccount {
   did: string
@@ -42,10 +43,12 @@ export function createHostSession(ctx: AppContext): HostSession {
     const me = sessions.current(c)
     return me ? { did: me.account.did, handle: me.account.handle } : null
   }
+  const paths = new PagePaths(ctx.config.pagesPrefix)
   const signInUrl = (returnTo: string, opts: SignInUrlOptions = {}) => {
     const back = safeReturnPath(returnTo)
     if (!back) throw new TypeError(`signInUrl: returnTo must be a path on this site ("/notes"), got ${JSON.stringify(returnTo)}`)
-    const base = opts.provider ? `/auth/${opts.provider}` : '/sign-in'
+    // Under the pages' prefix (pages.prefix), as every page of Hearth is.
+    const base = paths.to(opts.provider ? `/auth/${opts.provider}` : '/sign-in')
     return `${base}?${RETURN_TO_PARAM}=${encodeURIComponent(back)}`
   }
   return {

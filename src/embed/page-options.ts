@@ -9,8 +9,10 @@
  *
  * @example
  * createPds({ pages: { frontPage: false, name: 'Notes', logoUrl: '/logo.svg', cssVariables: { '--accent': '#0a66c2' } } })
+ * createPds({ pages: { prefix: '/hearth', passwordSignIn: false } })
  */
 import { ConfigError } from '../config.js'
+import { checkPagePrefix } from '../page-paths.js'
 
 export interface PageOptions {
   /** false: Hearth serves nothing at `/`, so the host's own front page answers. Default true. */
@@ -21,6 +23,20 @@ export interface PageOptions {
   logoUrl?: string
   /** CSS custom properties for the pages (`{ '--accent': '#0a66c2' }`). */
   cssVariables?: Record<string, string>
+  /**
+   * Where Hearth's pages are mounted (`'/hearth'`: sign-in at `/hearth/sign-in`,
+   * the account at `/hearth/account`, assets at `/hearth/web/…`). Default: the
+   * root, as HEARTH_PAGES_PREFIX. `/xrpc`, `/.well-known` and `/oauth` never move.
+   * The GitHub/Google callbacks move with the pages: register
+   * `<publicUrl><prefix>/auth/github/callback` with the provider.
+   */
+  prefix?: string
+  /**
+   * false: the pages offer no password sign-in (the form is gone, its route
+   * refuses); sign-in is GitHub/Google only. XRPC createSession (apps, app
+   * passwords) is not affected. Default true, as HEARTH_PASSWORD_SIGN_IN.
+   */
+  passwordSignIn?: boolean
 }
 
 /** The pages' look, resolved: what web/layout.tsx reads. */
@@ -34,13 +50,18 @@ export interface PageBranding {
 
 export const DEFAULT_BRANDING: PageBranding = { frontPage: true, name: null, logoUrl: null, cssVariables: [] }
 
-const KNOWN = new Set(['frontPage', 'name', 'logoUrl', 'cssVariables'])
+const KNOWN = new Set(['frontPage', 'name', 'logoUrl', 'cssVariables', 'prefix', 'passwordSignIn'])
 
 export function checkPageOptions(pages: PageOptions | undefined): PageOptions {
   if (pages === undefined) return {}
   if (!pages || typeof pages !== 'object' || Array.isArray(pages)) throw new ConfigError('pages', 'expected an object')
   for (const key of Object.keys(pages)) if (!KNOWN.has(key)) throw new ConfigError(`pages.${key}`, `unknown option: pages takes ${[...KNOWN].join(', ')}`)
   if (pages.frontPage !== undefined && typeof pages.frontPage !== 'boolean') throw new ConfigError('pages.frontPage', 'expected true or false')
+  if (pages.passwordSignIn !== undefined && typeof pages.passwordSignIn !== 'boolean') throw new ConfigError('pages.passwordSignIn', 'expected true or false')
+  if (pages.prefix !== undefined) {
+    if (typeof pages.prefix !== 'string') throw new ConfigError('pages.prefix', 'expected a path such as "/hearth"')
+    checkPagePrefix(pages.prefix, 'pages.prefix')
+  }
   if (pages.name !== undefined && (typeof pages.name !== 'string' || !pages.name.trim() || pages.name.length > 60)) {
     throw new ConfigError('pages.name', 'expected a name of 1 to 60 characters')
   }

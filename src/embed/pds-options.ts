@@ -137,6 +137,8 @@ const OPTION_OF = new Map<string, string>([
   ['HEARTH_CRAWLERS', 'crawlers'],
   ['HEARTH_CONTROL_SOCKET', 'controlSocket'],
   ['HEARTH_RATE_LIMITS', 'rateLimits'],
+  ['HEARTH_PAGES_PREFIX', 'pages.prefix'],
+  ['HEARTH_PASSWORD_SIGN_IN', 'pages.passwordSignIn'],
 ])
 
 /** The options as a Config (with `pages` checked and kept beside it). */
@@ -180,6 +182,9 @@ export function configFromOptions(options: PdsOptions): { config: Config; pages:
     }
   }
   const pages = checkPageOptions(options.pages)
+  // Where the pages live and whether they take passwords are the operator's settings too (the environment), so they go through the Config.
+  if (pages.prefix !== undefined) put('pages.prefix', 'HEARTH_PAGES_PREFIX', pages.prefix === '' ? '/' : pages.prefix)
+  if (pages.passwordSignIn !== undefined) put('pages.passwordSignIn', 'HEARTH_PASSWORD_SIGN_IN', pages.passwordSignIn ? 'on' : 'off')
   try {
     return { config: loadConfig(env), pages }
   } catch (err) {

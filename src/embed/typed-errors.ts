@@ -17,9 +17,10 @@ import {
   RateLimitExceeded,
   RecordNotFound,
   RepoNotFound,
+  type NotFoundKind,
 } from '../errors/hearth-error.js'
 
-const TYPED = new Map<string, new (message: string) => HearthError>([
+const TYPED = new Map<string, new (message: string, kind?: NotFoundKind) => HearthError>([
   ['InvalidRequest', InvalidRequest],
   ['InvalidRecord', InvalidRecord],
   ['InvalidSwap', InvalidSwap],
@@ -34,7 +35,8 @@ export function typedError(err: unknown): unknown {
   if (!(err instanceof HearthError) || err instanceof RateLimitExceeded) return err
   const Typed = TYPED.get(err.error)
   if (!Typed || Object.getPrototypeOf(err) === Typed.prototype) return err
-  const typed = new Typed(err.message)
+  // The kind goes along: a 'not-found' (404 on Hearth's own methods) stays one.
+  const typed = new Typed(err.message, err.kind === 'not-found' ? 'not-found' : 'invalid')
   typed.stack = (err as Error).stack
   return typed
 }

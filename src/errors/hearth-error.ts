@@ -180,6 +180,9 @@ export class RateLimitExceeded extends HearthError {
  * An error another service gave, passed on as it came (the service proxy):
  * `upstreamStatus` is the status that service answered with, which an HTTP
  * edge hands on unchanged; `kind` is its nearest kind, for other callers.
+ *
+ * @example
+ * throw new ForwardedError(res.status, body.error, body.message, headers)
  */
 export class ForwardedError extends HearthError {
   constructor(
@@ -196,7 +199,12 @@ const KIND_OF_STATUS = new Map<number, ErrorKind>(
   (Object.entries(HTTP_STATUS_OF_KIND) as [ErrorKind, number][]).map(([kind, status]) => [status, kind]),
 )
 
-/** The kind whose status this is; an unlisted 4xx is 'invalid', an unlisted 5xx 'upstream-failed'. */
+/**
+ * The kind whose status this is; an unlisted 4xx is 'invalid', an unlisted 5xx 'upstream-failed'.
+ *
+ * @example
+ * kindOfStatus(404) // 'not-found'
+ */
 export function kindOfStatus(status: number): ErrorKind {
   return KIND_OF_STATUS.get(status) ?? (status >= 500 ? 'upstream-failed' : 'invalid')
 }

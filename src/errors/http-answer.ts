@@ -12,13 +12,23 @@
 import { ForwardedError, HTTP_STATUS_OF_KIND, RateLimitExceeded, type HearthError } from './hearth-error.js'
 import { rateLimitHeaders } from '../ops/rate-limit-headers.js'
 
-/** The HTTP status for this error. */
+/**
+ * The HTTP status for this error.
+ *
+ * @example
+ * httpStatusOf(new InvalidRecord('text must be a string')) // 400
+ */
 export function httpStatusOf(err: HearthError): number {
   if (err instanceof ForwardedError) return err.upstreamStatus
   return HTTP_STATUS_OF_KIND[err.kind]
 }
 
-/** Response headers that go with the error, if any. */
+/**
+ * Response headers that go with the error, if any.
+ *
+ * @example
+ * httpErrorHeaders(new RateLimitExceeded(state)) // { 'ratelimit-limit': '5000', … }
+ */
 export function httpErrorHeaders(err: HearthError): Record<string, string> | undefined {
   if (err instanceof RateLimitExceeded && !err.headers) return rateLimitHeaders(err.state)
   return err.headers ? { ...err.headers } : undefined

@@ -7,12 +7,13 @@
  * the owner's browser, and the request's outcome, over plain HTTP.
  */
 import { invalidRequest } from '../errors/hearth-error.js'
+import { PagePaths } from '../page-paths.js'
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
 
-/** Where the owner approves or denies request `id`. */
-export function approveUrl(publicUrl: string, id: string): string {
-  return `${publicUrl}/account/requests/${encodeURIComponent(id)}`
+/** Where the owner approves or denies request `id` (a page, so under the pages' prefix). */
+export function approveUrl(publicUrl: string, id: string, pagesPrefix = ''): string {
+  return publicUrl + new PagePaths(pagesPrefix).to(`/account/requests/${encodeURIComponent(id)}`)
 }
 
 /** The redirect URI, normalized, or a 400 saying what is wrong with it. */

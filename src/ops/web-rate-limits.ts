@@ -15,9 +15,11 @@ import type { AppContext } from '../context.js'
 import { clientAddress } from './client-address.js'
 import { RateLimitedError, type Charge } from './rate-limits.js'
 import { isOAuthEndpoint, oauthRateLimited } from './oauth-rate-limits.js'
+import { PagePaths } from '../page-paths.js'
 
-/** Paths whose request starts a sign-in (and so stores something). */
-function startsSignIn(method: string, path: string): boolean {
+/** Page paths (below the pages' prefix) whose request starts a sign-in (and so stores something). */
+function startsSignIn(method: string, path: string | null): boolean {
+  if (path === null) return false
   if (method === 'GET') return /^\/auth\/[^/]+\/?$/.test(path)
   if (method === 'POST') return path === '/sign-in/password' || /^\/auth\/[^/]+\/link\/?$/.test(path)
   return false
@@ -25,13 +27,15 @@ function startsSignIn(method: string, path: string): boolean {
 
 export function webRateLimits(ctx: AppContext): MiddlewareHandler {
   const limits = ctx.rateLimits
+  const paths = new PagePaths(ctx.config.pagesPrefix)
   return async (c, next) => {
     const path = c.req.path
     if (!limits.enabled || path.startsWith('/xrpc/')) return next()
     const ip = clientAddress(c, ctx.config.trustProxy)
     if (ip === 'unknown') return next()
+    // OAuth endpoints live at the root (/oauth/…), the pages under the prefix.
     const oauth = isOAuthEndpoint(c.req.method, path)
-    const charges: Charge[] = [{ limiter: oauth ? limits.oauthPerIp : startsSignIn(c.req.method, path) ? limits.webSignInsPerIp : limits.webRequestsPerIp, key: ip }]
+    const charges: Charge[] = [{ limiter: oauth ? limits.oauthPerIp : startsSignIn(c.req.method, paths.within(path)) ? limits.webSignInsPerIp : limits.webRequestsPerIp, key: ip }]
     try {
       limits.take(charges)
     } catch (err) {

@@ -19,6 +19,7 @@ import { cidForBytes, type PreparedWrite } from './prepare-writes.js'
 import type { SqlRepoStorage } from './sql-repo-storage.js'
 import { blockEntriesByString } from './raw-block-map.js'
 import './mst-serialize-memo.js'
+import './block-map-merge.js'
 import { trimToPaths } from './mst-trim.js'
 
 /** A repository's current commit and its (partly loaded) tree. */
@@ -91,7 +92,14 @@ export async function buildCommit(
   }
 }
 
+/**
+ * Paths of a commit's last writes that the next head keeps loaded: a batch of
+ * TID-keyed records shares one path anyway, and a batch spread over the tree
+ * must not leave a path per write in memory (64 heads × 200 writes × depth).
+ */
+const KEPT_PATHS = 8
+
 function trimmed(data: MST, writes: PreparedWrite[]): MST {
-  trimToPaths(data, writes.map((w) => `${w.collection}/${w.rkey}`))
+  trimToPaths(data, writes.slice(-KEPT_PATHS).map((w) => `${w.collection}/${w.rkey}`))
   return data
 }

@@ -91,4 +91,20 @@ describe('the cached head of a repository', () => {
     const next = await alice.agent.com.atproto.repo.createRecord({ repo: alice.did, collection, record: post('next') })
     expect((await read(next.data.uri.split('/').pop()!)).body.value.text).toBe('next')
   })
+
+  it('after a batch spread over the tree, keeps the paths of its last few writes only', async () => {
+    // Each new key sorts just after an existing record's, so the batch touches paths all over the tree.
+    const existing = await alice.agent.com.atproto.repo.listRecords({ repo: alice.did, collection, limit: 100 })
+    const spread = existing.data.records.map((r) => `${r.uri.split('/').pop()}x`)
+    expect(spread.length).toBe(100)
+    await alice.agent.com.atproto.repo.applyWrites({
+      repo: alice.did,
+      writes: spread.map((rkey) => ({ $type: 'com.atproto.repo.applyWrites#create' as const, collection, rkey, value: post(rkey) })),
+    })
+    const heads = (server.pds as any).ctx.committer.heads as Map<string, { data: MST }>
+    const head = [...heads.entries()].find(([key]) => key.includes(alice.did))![1]
+    // At most 8 paths (src/repo/commit-builder.ts), whatever the batch's size.
+    expect(loadedNodes(head.data)).toBeLessThanOrEqual(8 * ((await head.data.getLayer()) + 1))
+    for (const rkey of [spread[0], spread[50], spread[spread.length - 1]]) expect((await read(rkey)).body.value.text).toBe(rkey)
+  })
 })

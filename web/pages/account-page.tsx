@@ -7,6 +7,7 @@ import type { SignedIn } from '../../src/auth/web-session.js'
 import type { LinkedIdentity } from '../../src/account/linked-identities.js'
 import { CsrfField, Layout } from '../layout.js'
 import { plural } from '../plural.js'
+import { pagePath } from '../branding.js'
 
 export interface AccountPageProps {
   me: SignedIn
@@ -55,7 +56,7 @@ export const AccountPage: FC<AccountPageProps> = ({ me, csrf, publicUrl, didDoc,
             {collections.map((c) => (
               <tr data-collection={c.collection}>
                 <td data-label="Collection">
-                  <a href={`/account/data/${c.collection}`}>
+                  <a href={pagePath(`/account/data/${c.collection}`)}>
                     <code>{c.collection}</code>
                   </a>
                 </td>
@@ -68,7 +69,7 @@ export const AccountPage: FC<AccountPageProps> = ({ me, csrf, publicUrl, didDoc,
         </table>
       )}
       <p>
-        <a href="/account/data">Browse your data</a> · <a href="/account/activity">Activity</a>
+        <a href={pagePath('/account/data')}>Browse your data</a> · <a href={pagePath('/account/activity')}>Activity</a>
       </p>
     </section>
     <section class="card">
@@ -85,12 +86,12 @@ export const AccountPage: FC<AccountPageProps> = ({ me, csrf, publicUrl, didDoc,
         </ul>
       )}
       <p>
-        <a href="/account/settings">Password, sign-ins, downloads and deleting your account</a>
+        <a href={pagePath('/account/settings')}>Password, sign-ins, downloads and deleting your account</a>
       </p>
       {linkable.length > 0 ? (
         <p class="actions">
           {linkable.map((p) => (
-            <form class="inline" method="post" action={`/auth/${p.id}/link`}>
+            <form class="inline" method="post" action={pagePath(`/auth/${p.id}/link`)}>
               <CsrfField token={csrf} />
               <button class="quiet" type="submit" data-link={p.id}>
                 Link {p.label}

@@ -7,6 +7,7 @@ import type { FC } from 'hono/jsx'
 import type { SignedIn } from '../../src/auth/web-session.js'
 import type { ActivityLine } from '../activity-view.js'
 import { Layout } from '../layout.js'
+import { pagePath } from '../branding.js'
 
 export interface ActivityPageProps {
   me: SignedIn
@@ -30,7 +31,7 @@ export const ActivityPage: FC<ActivityPageProps> = ({ me, csrf, lines, marks }) 
           Nothing has happened yet.
         </p>
       ) : null}
-      <ul class="plain activity" data-activity-stream="/account/activity/stream" data-seq={String(marks.seq)} data-read={String(marks.read)}>
+      <ul class="plain activity" data-activity-stream={pagePath('/account/activity/stream')} data-seq={String(marks.seq)} data-read={String(marks.read)}>
         {lines.map((l) => (
           <li id={l.id} data-kind={l.kind}>
             <span class="what">{l.title}</span>

@@ -6,6 +6,7 @@ import type { FC } from 'hono/jsx'
 import type { SignedIn } from '../../src/auth/web-session.js'
 import type { AppPassword } from '../../src/account/app-passwords.js'
 import { CsrfField, Layout } from '../layout.js'
+import { pagePath } from '../branding.js'
 
 export interface AppPasswordsPageProps {
   me: SignedIn
@@ -45,7 +46,7 @@ export const AppPasswordsPage: FC<AppPasswordsPageProps> = ({ me, csrf, list, cr
     ) : null}
     <section class="card">
       <h2>New app password</h2>
-      <form class="stack" method="post" action="/account/app-passwords">
+      <form class="stack" method="post" action={pagePath('/account/app-passwords')}>
         <CsrfField token={csrf} />
         <label>
           Name
@@ -86,7 +87,7 @@ export const AppPasswordsPage: FC<AppPasswordsPageProps> = ({ me, csrf, list, cr
                   {p.createdAt.slice(0, 10)}
                 </td>
                 <td>
-                  <form class="inline" method="post" action="/account/app-passwords/revoke">
+                  <form class="inline" method="post" action={pagePath('/account/app-passwords/revoke')}>
                     <CsrfField token={csrf} />
                     <input type="hidden" name="name" value={p.name} />
                     <button class="danger" type="submit" aria-label={`Revoke ${p.name}`}>

@@ -8,6 +8,7 @@ import type { FC } from 'hono/jsx'
 import type { SignedIn } from '../../src/auth/web-session.js'
 import type { AccessRequest } from '../../src/grant/access-requests.js'
 import { CsrfField, Layout } from '../layout.js'
+import { pagePath } from '../branding.js'
 
 export const when = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ') + ' UTC'
 
@@ -58,7 +59,7 @@ export const ApprovePage: FC<ApprovePageProps> = ({ me, csrf, request, appHandle
     </section>
     {request.status === 'pending' ? (
       <section class="card">
-        <form class="stack" method="post" action={`/account/requests/${request.id}`}>
+        <form class="stack" method="post" action={pagePath(`/account/requests/${request.id}`)}>
           <CsrfField token={csrf} />
           <h2>Scopes it asks for</h2>
           {request.requested.map((scope) => (
@@ -97,7 +98,7 @@ export const ApprovePage: FC<ApprovePageProps> = ({ me, csrf, request, appHandle
               : 'This request expired before anyone decided: the app got nothing.'}
         </p>
         <p>
-          <a href="/account/apps">Apps that can read your scopes</a>
+          <a href={pagePath('/account/apps')}>Apps that can read your scopes</a>
         </p>
       </section>
     )}

@@ -10,6 +10,7 @@ import type { Grant, GrantStatus } from '../../src/grant/grant-store.js'
 import type { AccessRequest } from '../../src/grant/access-requests.js'
 import { CsrfField, Layout } from '../layout.js'
 import { when } from './approve-page.js'
+import { pagePath } from '../branding.js'
 
 export interface AppsPageProps {
   me: SignedIn
@@ -63,7 +64,7 @@ export const AppsPage: FC<AppsPageProps> = ({ me, csrf, pending, grants, revoked
                 </td>
                 <td data-label="Asks for">{r.requested.join(', ')}</td>
                 <td>
-                  <a class="button" href={`/account/requests/${r.id}`}>
+                  <a class="button" href={pagePath(`/account/requests/${r.id}`)}>
                     Review
                   </a>
                 </td>
@@ -96,7 +97,7 @@ export const AppsPage: FC<AppsPageProps> = ({ me, csrf, pending, grants, revoked
             {grants.map(({ grant, status, reads }) => (
               <tr data-grant={grant.id} data-status={status}>
                 <td data-label="App">
-                  <a href={`/account/apps/${grant.id}`}>
+                  <a href={pagePath(`/account/apps/${grant.id}`)}>
                     <AppName did={grant.granteeDid} handle={handles.get(grant.granteeDid)} />
                   </a>
                 </td>
@@ -109,7 +110,7 @@ export const AppsPage: FC<AppsPageProps> = ({ me, csrf, pending, grants, revoked
                 </td>
                 <td>
                   {status === 'active' ? (
-                    <form class="inline" method="post" action="/account/apps/revoke">
+                    <form class="inline" method="post" action={pagePath('/account/apps/revoke')}>
                       <CsrfField token={csrf} />
                       <input type="hidden" name="id" value={grant.id} />
                       <button class="danger" type="submit" data-revoke={grant.id}>

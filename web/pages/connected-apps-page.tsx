@@ -7,6 +7,7 @@ import type { FC } from 'hono/jsx'
 import type { SignedIn } from '../../src/auth/web-session.js'
 import type { PermissionLine } from '../../src/oauth/permission-words.js'
 import { CsrfField, Layout } from '../layout.js'
+import { pagePath } from '../branding.js'
 
 export interface ConnectedApp {
   sessionId: string
@@ -37,7 +38,7 @@ export const ConnectedAppsPage: FC<{ me: SignedIn; csrf: string; apps: Connected
         <p class="muted">
           Granted {when(a.createdAt)} · last used <span data-field="last-used">{when(a.lastUsedAt)}</span>
         </p>
-        <form class="inline" method="post" action="/account/connected-apps/revoke">
+        <form class="inline" method="post" action={pagePath('/account/connected-apps/revoke')}>
           <CsrfField token={csrf} />
           <input type="hidden" name="id" value={a.sessionId} />
           <button class="quiet" type="submit" data-action="revoke">

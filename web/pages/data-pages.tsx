@@ -8,16 +8,17 @@ import type { SignedIn } from '../../src/auth/web-session.js'
 import { Layout } from '../layout.js'
 import { plural } from '../plural.js'
 import { JsonView, blobsIn, type JsonViewOptions } from './json-view.js'
+import { pagePath } from '../branding.js'
 
-const collectionHref = (collection: string) => `/account/data/${collection}`
-const recordHref = (collection: string, rkey: string) => `/account/data/${collection}/${encodeURIComponent(rkey)}`
+const collectionHref = (collection: string) => pagePath(`/account/data/${collection}`)
+const recordHref = (collection: string, rkey: string) => pagePath(`/account/data/${collection}/${encodeURIComponent(rkey)}`)
 
 export const CollectionsPage: FC<{ me: SignedIn; csrf: string; collections: { collection: string; count: number }[] }> = ({ me, csrf, collections }) => (
   <Layout title="Your data" me={me} csrf={csrf}>
     <h1>Your public data</h1>
     <p class="muted">
       Your public repository, as relays and apps read it. Each collection holds one kind of record (posts, likes, profiles…).
-      Private data lives in <a href="/account/scopes">scopes</a>.
+      Private data lives in <a href={pagePath('/account/scopes')}>scopes</a>.
     </p>
     <section class="card">
       {collections.length === 0 ? (
@@ -57,7 +58,7 @@ export const CollectionPage: FC<CollectionPageProps> = ({ me, csrf, collection, 
   <Layout title={collection} me={me} csrf={csrf}>
     <ul class="crumbs">
       <li>
-        <a href="/account/data">Your data</a>
+        <a href={pagePath('/account/data')}>Your data</a>
       </li>
       <li>
         <code>{collection}</code>
@@ -116,7 +117,7 @@ export const RecordPage: FC<RecordPageProps> = ({ me, csrf, collection, rkey, ur
   <Layout title={`${collection}/${rkey}`} me={me} csrf={csrf}>
     <ul class="crumbs">
       <li>
-        <a href="/account/data">Your data</a>
+        <a href={pagePath('/account/data')}>Your data</a>
       </li>
       <li>
         <a href={collectionHref(collection)}>

@@ -6,6 +6,7 @@
 import type { FC } from 'hono/jsx'
 import type { SignedIn } from '../../src/auth/web-session.js'
 import { CsrfField, Layout } from '../layout.js'
+import { pagePath } from '../branding.js'
 
 export const DeletePage: FC<{ me: SignedIn; csrf: string; problem?: string }> = ({ me, csrf, problem }) => (
   <Layout title="Delete your account" me={me} csrf={csrf}>
@@ -19,17 +20,17 @@ export const DeletePage: FC<{ me: SignedIn; csrf: string; problem?: string }> = 
       <h2 id="before">Before you delete</h2>
       <ul>
         <li>
-          <a href="/account/export/repo.car" download>
+          <a href={pagePath('/account/export/repo.car')} download>
             Download your public repository
           </a>{' '}
           and{' '}
-          <a href="/account/export/scopes.zip" download>
+          <a href={pagePath('/account/export/scopes.zip')} download>
             your scopes
           </a>
           : after deleting, nothing can be recovered from this server.
         </li>
         <li>
-          Or <a href="/account/move">move your account to another server</a> instead: your DID, handle, followers and records
+          Or <a href={pagePath('/account/move')}>move your account to another server</a> instead: your DID, handle, followers and records
           go with you.
         </li>
       </ul>
@@ -51,7 +52,7 @@ export const DeletePage: FC<{ me: SignedIn; csrf: string; problem?: string }> = 
     </section>
     <section class="card" aria-labelledby="confirm">
       <h2 id="confirm">Delete for good</h2>
-      <form class="stack" method="post" action="/account/delete">
+      <form class="stack" method="post" action={pagePath('/account/delete')}>
         <CsrfField token={csrf} />
         <label>
           Type your handle, <strong>{me.account.handle}</strong>, to confirm

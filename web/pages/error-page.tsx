@@ -5,6 +5,7 @@
 import type { FC } from 'hono/jsx'
 import type { SignedIn } from '../../src/auth/web-session.js'
 import { Layout } from '../layout.js'
+import { pagePath } from '../branding.js'
 
 export interface ErrorPageProps {
   title: string
@@ -22,11 +23,11 @@ export const ErrorPage: FC<ErrorPageProps> = ({ title, message, kind, me, csrf }
       <p class="problem">{message}</p>
       <p>
         {me ? (
-          <a class="button" href="/account">
+          <a class="button" href={pagePath('/account')}>
             Back to your account
           </a>
         ) : (
-          <a class="button" href="/sign-in">
+          <a class="button" href={pagePath('/sign-in')}>
             Back to sign-in
           </a>
         )}

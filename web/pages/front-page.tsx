@@ -6,7 +6,7 @@
 import type { FC } from 'hono/jsx'
 import type { SignedIn } from '../../src/auth/web-session.js'
 import { Layout } from '../layout.js'
-import { useBranding } from '../branding.js'
+import { useBranding, pagePath } from '../branding.js'
 
 export interface FrontPageProps {
   me: SignedIn | null
@@ -38,14 +38,14 @@ export const FrontPage: FC<FrontPageProps> = ({ me, csrf, publicUrl, developerDo
           <h2 id="way-in">{me ? `Signed in as ${me.account.handle}` : 'Your account'}</h2>
           {me ? (
             <p>
-              <a class="button" href="/account">
+              <a class="button" href={pagePath('/account')}>
                 Go to your account
               </a>
             </p>
           ) : (
             <>
               <p>
-                <a class="button" href="/sign-in" data-field="sign-in">
+                <a class="button" href={pagePath('/sign-in')} data-field="sign-in">
                   Sign in
                 </a>
               </p>
@@ -61,7 +61,7 @@ export const FrontPage: FC<FrontPageProps> = ({ me, csrf, publicUrl, developerDo
           <h2 id="for-developers">For app developers</h2>
           <ul class="plain">
             <li>
-              Server description: <a href="/xrpc/com.atproto.server.describeServer" data-link="describe-server">com.atproto.server.describeServer</a>
+              Server description: <a href={pagePath('/xrpc/com.atproto.server.describeServer')} data-link="describe-server">com.atproto.server.describeServer</a>
             </li>
             <li>
               Firehose (WebSocket): <code data-link="firehose">{firehose}</code>

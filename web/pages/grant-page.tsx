@@ -8,6 +8,7 @@ import type { Grant, GrantStatus } from '../../src/grant/grant-store.js'
 import type { ReadLogEntry } from '../../src/grant/read-log.js'
 import { CsrfField, Layout } from '../layout.js'
 import { when } from './approve-page.js'
+import { pagePath } from '../branding.js'
 
 export interface GrantPageProps {
   me: SignedIn
@@ -21,7 +22,7 @@ export interface GrantPageProps {
 export const GrantPage: FC<GrantPageProps> = ({ me, csrf, grant, status, reads, appHandle }) => (
   <Layout title="Grant" me={me} csrf={csrf}>
     <p>
-      <a href="/account/apps">← Apps</a>
+      <a href={pagePath('/account/apps')}>← Apps</a>
     </p>
     <h1>Grant to an app</h1>
     <section class="card">
@@ -43,7 +44,7 @@ export const GrantPage: FC<GrantPageProps> = ({ me, csrf, grant, status, reads, 
       </dl>
       {status === 'active' ? (
         <p>
-          <form class="inline" method="post" action="/account/apps/revoke">
+          <form class="inline" method="post" action={pagePath('/account/apps/revoke')}>
             <CsrfField token={csrf} />
             <input type="hidden" name="id" value={grant.id} />
             <button class="danger" type="submit" data-revoke={grant.id}>

@@ -5,6 +5,7 @@
 import type { FC } from 'hono/jsx'
 import type { SignedIn } from '../../src/auth/web-session.js'
 import { CsrfField, Layout } from '../layout.js'
+import { pagePath } from '../branding.js'
 
 export interface HandlePageProps {
   me: SignedIn
@@ -25,7 +26,7 @@ export const HandlePage: FC<HandlePageProps> = ({ me, csrf, domains, requested, 
         Your handle is <strong data-field="handle">{me.account.handle}</strong>. A new one can be a name under {domains.join(' or ')}{' '}
         (3 to 18 letters, digits or hyphens), or a domain of your own that already points at your DID.
       </p>
-      <form class="stack" method="post" action="/account/handle">
+      <form class="stack" method="post" action={pagePath('/account/handle')}>
         <CsrfField token={csrf} />
         <label>
           New handle

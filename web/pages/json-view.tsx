@@ -5,6 +5,7 @@
  * person's own records turned into links inside the data browser.
  */
 import type { Child, FC } from 'hono/jsx'
+import { pagePath } from '../branding.js'
 
 export interface JsonViewOptions {
   /** The owner's DID: their at:// links stay inside the browser. */
@@ -32,7 +33,8 @@ const isBlob = (v: Json): v is { $type: 'blob'; ref: { $link: string }; mimeType
 
 const Scalar: FC<{ value: Json; o: JsonViewOptions }> = ({ value, o }) => {
   if (typeof value === 'string') {
-    const link = browserLink(value, o.did)
+    const found = browserLink(value, o.did)
+    const link = found && pagePath(found)
     if (link) return <a href={link} class="s" data-record-link>{JSON.stringify(value)}</a>
     const shown = value.length > LONG_STRING ? `${value.slice(0, LONG_STRING)}…` : value
     return <span class="s">{JSON.stringify(shown)}</span>

@@ -6,6 +6,7 @@
 import type { FC } from 'hono/jsx'
 import type { SignedIn } from '../../src/auth/web-session.js'
 import { CsrfField, Layout } from '../layout.js'
+import { pagePath } from '../branding.js'
 
 export interface MovePageProps {
   me: SignedIn
@@ -50,7 +51,7 @@ export const MovePage: FC<MovePageProps> = ({ me, csrf, publicUrl, code }) => (
           </p>
         </div>
       ) : null}
-      <form method="post" action="/account/move/code">
+      <form method="post" action={pagePath('/account/move/code')}>
         <CsrfField token={csrf} />
         <button type="submit">{code ? 'Make a new code' : 'Make a confirmation code'}</button>
       </form>

@@ -8,6 +8,7 @@ import type { SignedIn } from '../../src/auth/web-session.js'
 import { Layout } from '../layout.js'
 import { plural } from '../plural.js'
 import { JsonView } from './json-view.js'
+import { pagePath } from '../branding.js'
 
 export interface ScopeRecordRow {
   rkey: string
@@ -32,7 +33,7 @@ export const ScopeRecordsPage: FC<ScopeRecordsPageProps> = ({ me, csrf, scope, t
   <Layout title={scope} me={me} csrf={csrf}>
     <ul class="crumbs">
       <li>
-        <a href="/account/scopes">Your scopes</a>
+        <a href={pagePath('/account/scopes')}>Your scopes</a>
       </li>
       <li>
         <code>{scope}</code>
@@ -45,7 +46,7 @@ export const ScopeRecordsPage: FC<ScopeRecordsPageProps> = ({ me, csrf, scope, t
       {plural(total, 'record')}, newest first
     </p>
     {records.length > 0 ? (
-      <form class="search" method="get" action={`/account/scopes/${scope}`} data-key-search role="search">
+      <form class="search" method="get" action={pagePath(`/account/scopes/${scope}`)} data-key-search role="search">
         <label>
           Find a key
           <input type="search" name="key" value={search ?? ''} placeholder="e.g. caption" autocomplete="off" />
@@ -65,7 +66,7 @@ export const ScopeRecordsPage: FC<ScopeRecordsPageProps> = ({ me, csrf, scope, t
     ))}
     {nextCursor ? (
       <p class="pager">
-        <a class="button" href={`/account/scopes/${scope}?cursor=${encodeURIComponent(nextCursor)}${search ? `&key=${encodeURIComponent(search)}` : ''}`} data-field="older">
+        <a class="button" href={pagePath(`/account/scopes/${scope}?cursor=${encodeURIComponent(nextCursor)}${search ? `&key=${encodeURIComponent(search)}` : ''}`)} data-field="older">
           Older records
         </a>
       </p>

@@ -7,6 +7,7 @@ import type { SignedIn } from '../../src/auth/web-session.js'
 import { Layout } from '../layout.js'
 import type { ScopeDeletion } from '../../src/scope/scope-deletions.js'
 import { ScopeDeletionsSection } from './scope-deletions-section.js'
+import { pagePath } from '../branding.js'
 
 export interface ScopeRow {
   scope: string
@@ -28,7 +29,7 @@ export const ScopesPage: FC<ScopesPageProps> = ({ me, csrf, scopes, deletions = 
     <h1>Your scopes</h1>
     <p class="muted">
       Scopes hold your private data: each is its own signed repository, kept out of your public repository and the public
-      firehose. Only the apps you grant a scope to can read it (see <a href="/account/apps">Apps</a>).
+      firehose. Only the apps you grant a scope to can read it (see <a href={pagePath('/account/apps')}>Apps</a>).
     </p>
     <section class="card">
       {scopes.length === 0 ? (
@@ -50,7 +51,7 @@ export const ScopesPage: FC<ScopesPageProps> = ({ me, csrf, scopes, deletions = 
             {scopes.map((s) => (
               <tr data-scope={s.scope}>
                 <td data-label="Scope">
-                  <a href={`/account/scopes/${s.scope}`}>
+                  <a href={pagePath(`/account/scopes/${s.scope}`)}>
                     <code>{s.scope}</code>
                   </a>
                 </td>

@@ -5,6 +5,7 @@ import type { FC } from 'hono/jsx'
 import type { SignedIn } from '../../src/auth/web-session.js'
 import type { WebSession } from '../../src/auth/web-session-store.js'
 import { CsrfField, Layout } from '../layout.js'
+import { pagePath } from '../branding.js'
 
 export interface SessionsPageProps {
   me: SignedIn
@@ -47,7 +48,7 @@ export const SessionsPage: FC<SessionsPageProps> = ({ me, csrf, sessions }) => (
                 {when(s.lastSeenAt)}
               </td>
               <td>
-                <form class="inline" method="post" action="/account/sessions/revoke">
+                <form class="inline" method="post" action={pagePath('/account/sessions/revoke')}>
                   <CsrfField token={csrf} />
                   <input type="hidden" name="id" value={s.id} />
                   <button class="danger" type="submit">

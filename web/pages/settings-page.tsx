@@ -8,6 +8,7 @@ import type { SignedIn } from '../../src/auth/web-session.js'
 import type { LinkedIdentity } from '../../src/account/linked-identities.js'
 import { MIN_PASSWORD_LENGTH } from '../../src/account/account-password.js'
 import { CsrfField, Layout } from '../layout.js'
+import { pagePath } from '../branding.js'
 
 export interface SettingsPageProps {
   me: SignedIn
@@ -44,7 +45,7 @@ export const SettingsPage: FC<SettingsPageProps> = ({ me, csrf, linked, linkable
             ? 'Your account has a password: clients that need one (and the sign-in page) accept it with your handle or email.'
             : 'Your account has no password. Set one if a client needs it; you can keep signing in the way you do now.'}
         </p>
-        <form class="stack" method="post" action="/account/password" data-form="password">
+        <form class="stack" method="post" action={pagePath('/account/password')} data-form="password">
           <CsrfField token={csrf} />
           <input type="text" name="username" autocomplete="username" value={me.account.handle} hidden readonly />
           {hasPassword ? (
@@ -77,7 +78,7 @@ export const SettingsPage: FC<SettingsPageProps> = ({ me, csrf, linked, linkable
                 {providerLabels[l.provider] ?? l.provider}: <strong>{l.username}</strong> <span class="muted">since {l.createdAt.slice(0, 10)}</span>
               </span>
               {canUnlink ? (
-                <form class="inline" method="post" action="/account/sign-ins/unlink">
+                <form class="inline" method="post" action={pagePath('/account/sign-ins/unlink')}>
                   <CsrfField token={csrf} />
                   <input type="hidden" name="provider" value={l.provider} />
                   <button class="danger" type="submit" data-unlink={l.provider}>
@@ -96,9 +97,9 @@ export const SettingsPage: FC<SettingsPageProps> = ({ me, csrf, linked, linkable
         {linkable.length > 0 ? (
           <div class="actions">
             {linkable.map((p) => (
-              <form class="inline" method="post" action={`/auth/${p.id}/link`}>
+              <form class="inline" method="post" action={pagePath(`/auth/${p.id}/link`)}>
                 <CsrfField token={csrf} />
-                <input type="hidden" name="next" value="/account/settings" />
+                <input type="hidden" name="next" value={pagePath('/account/settings')} />
                 <button class="quiet" type="submit" data-link={p.id}>
                   Link {p.label}
                 </button>
@@ -112,13 +113,13 @@ export const SettingsPage: FC<SettingsPageProps> = ({ me, csrf, linked, linkable
         <h2 id="download">Download your data</h2>
         <ul class="plain">
           <li>
-            <a href="/account/export/repo.car" data-export="car" download>
+            <a href={pagePath('/account/export/repo.car')} data-export="car" download>
               Public repository (CAR file)
             </a>{' '}
             <span class="muted">— every record and commit, signed; any AT Protocol tool reads it.</span>
           </li>
           <li>
-            <a href="/account/export/scopes.zip" data-export="scopes" download>
+            <a href={pagePath('/account/export/scopes.zip')} data-export="scopes" download>
               Scopes (ZIP of JSON files)
             </a>{' '}
             <span class="muted">— your private data, one file per scope.</span>
@@ -133,7 +134,7 @@ export const SettingsPage: FC<SettingsPageProps> = ({ me, csrf, linked, linkable
             ? 'Relays and apps have been told your account is inactive, and your repository is not served. Reactivate to bring it back as it was.'
             : 'Deactivating hides your account from the network (your repository is not served, relays hear it is inactive) without deleting anything. You can reactivate here at any time.'}
         </p>
-        <form class="inline" method="post" action={deactivated ? '/account/reactivate' : '/account/deactivate'}>
+        <form class="inline" method="post" action={pagePath(deactivated ? '/account/reactivate' : '/account/deactivate')}>
           <CsrfField token={csrf} />
           <button class={deactivated ? '' : 'danger'} type="submit" data-status-action={deactivated ? 'reactivate' : 'deactivate'}>
             {deactivated ? 'Reactivate my account' : 'Deactivate my account'}
@@ -145,7 +146,7 @@ export const SettingsPage: FC<SettingsPageProps> = ({ me, csrf, linked, linkable
         <h2 id="delete">Delete your account</h2>
         <p class="muted">Removes your account, repository, scopes and files from this server, for good.</p>
         <p>
-          <a href="/account/delete" data-field="delete-link">
+          <a href={pagePath('/account/delete')} data-field="delete-link">
             Delete my account…
           </a>
         </p>

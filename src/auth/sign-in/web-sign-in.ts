@@ -10,12 +10,15 @@ import { WebSessions } from '../web-session.js'
 import { OAuthStateStore } from './oauth-state-store.js'
 import { configuredProviders } from './providers.js'
 import { SignInFlow } from './sign-in-flow.js'
+import { PagePaths } from '../../page-paths.js'
 
 export interface WebSignIn {
   flow: SignInFlow
   sessions: WebSessions
   sessionStore: WebSessionStore
   linked: LinkedIdentities
+  /** Where the pages live (HEARTH_PAGES_PREFIX / createPds pages.prefix): every redirect goes through it. */
+  paths: PagePaths
 }
 
 export function createWebSignIn(ctx: AppContext): WebSignIn {
@@ -29,5 +32,5 @@ export function createWebSignIn(ctx: AppContext): WebSignIn {
     accounts,
     logger,
   })
-  return { flow, linked, sessionStore, sessions: new WebSessions(sessionStore, accounts, config, ctx.secrets.jwtSecret) }
+  return { flow, linked, sessionStore, paths: new PagePaths(config.pagesPrefix), sessions: new WebSessions(sessionStore, accounts, config, ctx.secrets.jwtSecret) }
 }

@@ -33,6 +33,6 @@ export default xrpcMethod<unknown, Input>({
       ownerDid = owner.did
     }
     const request = ctx.scopes.requests.create({ appDid: iss, ownerDid, scopes, reason, redirectUri })
-    return { id: request.id, approveUrl: approveUrl(ctx.config.publicUrl, request.id), expiresAt: new Date(request.expiresAt).toISOString() }
+    return { id: request.id, approveUrl: approveUrl(ctx.config.publicUrl, request.id, ctx.config.pagesPrefix), expiresAt: new Date(request.expiresAt).toISOString() }
   },
 })
