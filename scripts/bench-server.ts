@@ -24,7 +24,7 @@ export function peakRssMiB(pid: number): number | null {
 /** Builds and starts Hearth as `npm start` runs it, with a temp data dir, open registration and no rate limits. */
 export async function spawnHearth(
   plcUrl: string,
-  opts: { dataDir?: string; port?: number; skipBuild?: boolean; env?: Record<string, string> } = {},
+  opts: { dataDir?: string; port?: number; skipBuild?: boolean; env?: Record<string, string>; /** Another build's entry point (before/after comparisons). */ main?: string } = {},
 ): Promise<{ child: ChildProcess; dataDir: string; url: string; controlSocket: string; port: number }> {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
   if (!opts.skipBuild) execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' })
@@ -34,7 +34,7 @@ export async function spawnHearth(
   // The flags `npm start` uses (package.json): a 4 MiB young generation keeps peak RSS ~30 MiB lower at no measured cost.
   // HEARTH_BENCH_NODE_ARGS adds Node flags for profiling runs (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
   const extra = (process.env.HEARTH_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
-  const child = spawn(process.execPath, [...extra, '--enable-source-maps', '--max-semi-space-size=4', path.join(root, 'dist/src/main.js')], {
+  const child = spawn(process.execPath, [...extra, '--enable-source-maps', '--max-semi-space-size=4', opts.main ?? path.join(root, 'dist/src/main.js')], {
     cwd: root,
     env: {
       ...process.env,

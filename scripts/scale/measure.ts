@@ -20,6 +20,27 @@ function statusField(pid: number, field: string): number | null {
   }
 }
 
+/**
+ * CPU time a process has used so far (user + system), ms. On a machine
+ * shared with other work, wall-clock latency says as much about the
+ * neighbours as about the server; the server's own CPU per operation does
+ * not depend on them.
+ */
+export function cpuMs(pid: number | undefined): number | null {
+  if (!pid) return null
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in clock ticks (100/s on Linux).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return null
+  }
+}
+
+/** Server CPU ms per operation between two cpuMs readings (null when the server is not on this machine). */
+export const cpuPer = (before: number | null, after: number | null, count: number) => (before === null || after === null ? null : round((after - before) / count, 2))
+
 /** Resident memory now, MiB. */
 export const rssMiB = (pid: number) => statusField(pid, 'VmRSS')
 
@@ -48,8 +69,9 @@ export async function xrpcAccount(url: string, name: string): Promise<{ did: str
 }
 
 /** getRecord at concurrency 16 over the given record URIs (plain fetch, as a relay or AppView would). */
-export async function timedGetRecords(url: string, uris: string[], count: number): Promise<{ perSec: number; p50ms: number; p99ms: number }> {
+export async function timedGetRecords(url: string, uris: string[], count: number, pid?: number): Promise<{ perSec: number; p50ms: number; p99ms: number; serverCpuMs: number | null }> {
   const lat: number[] = []
+  const cpu0 = cpuMs(pid)
   let next = 0
   const t0 = performance.now()
   await Promise.all(
@@ -64,12 +86,17 @@ export async function timedGetRecords(url: string, uris: string[], count: number
       }
     }),
   )
-  return { perSec: round(count / ((performance.now() - t0) / 1000)), ...percentiles(lat) }
+  return { perSec: round(count / ((performance.now() - t0) / 1000)), ...percentiles(lat), serverCpuMs: cpuPer(cpu0, cpuMs(pid), count) }
 }
 
 /** Sequential createRecord through @atproto/api, spread over the agents given. */
-export async function timedCreates(writers: { did: string; agent: AtpAgent }[], count: number): Promise<{ perSec: number; p50ms: number; p99ms: number; uris: string[] }> {
+export async function timedCreates(
+  writers: { did: string; agent: AtpAgent }[],
+  count: number,
+  pid?: number,
+): Promise<{ perSec: number; p50ms: number; p99ms: number; serverCpuMs: number | null; uris: string[] }> {
   const lat: number[] = []
+  const cpu0 = cpuMs(pid)
   const uris: string[] = []
   const t0 = performance.now()
   for (let i = 0; i < count; i++) {
@@ -79,5 +106,5 @@ export async function timedCreates(writers: { did: string; agent: AtpAgent }[], 
     lat.push(performance.now() - s)
     uris.push(res.data.uri)
   }
-  return { perSec: round(count / ((performance.now() - t0) / 1000)), ...percentiles(lat), uris }
+  return { perSec: round(count / ((performance.now() - t0) / 1000)), ...percentiles(lat), serverCpuMs: cpuPer(cpu0, cpuMs(pid), count), uris }
 }

@@ -3,15 +3,14 @@
  * sequential createRecords (p50/p99), a whole getRepo (time, and how far the
  * server's RSS rises while it streams) and listRecords through every record.
  */
-import { spawnHearth } from '../bench-server.js'
-import { stop } from './accounts.js'
 import { post, rssMiB, rssSampler, round, timedCreates, xrpcAccount } from './measure.js'
+import type { Target } from './target.js'
 
-export async function repoSizeSeries(plcUrl: string, sizes: number[]) {
-  const hearth = await spawnHearth(plcUrl, { skipBuild: true })
+export async function repoSizeSeries(target: Target, sizes: number[], creates = 200) {
   const rows = []
+  const pid = target.pid
   try {
-    const owner = await xrpcAccount(hearth.url, 'big')
+    const owner = await xrpcAccount(target.url, 'big')
     let total = 0
     for (const size of sizes) {
       while (total < size) {
@@ -22,23 +21,23 @@ export async function repoSizeSeries(plcUrl: string, sizes: number[]) {
         })
         total += n
       }
-      const { uris: _u, ...creates } = await timedCreates([owner], 200)
-      total += 200
+      const { uris: _u, ...created } = await timedCreates([owner], creates, pid)
+      total += creates
 
-      const before = rssMiB(hearth.child.pid!) ?? 0
-      const sampler = rssSampler(hearth.child.pid!)
+      const before = pid ? (rssMiB(pid) ?? 0) : 0
+      const sampler = pid ? rssSampler(pid) : null
       const t0 = performance.now()
-      const res = await fetch(`${hearth.url}/xrpc/com.atproto.sync.getRepo?did=${owner.did}`)
+      const res = await fetch(`${target.url}/xrpc/com.atproto.sync.getRepo?did=${owner.did}`)
       let carBytes = 0
       for await (const chunk of res.body!) carBytes += (chunk as Uint8Array).length
       const getRepoMs = performance.now() - t0
-      const peak = sampler.stop()
+      const peak = sampler?.stop() ?? 0
 
       let listed = 0
       let cursor: string | undefined
       const t1 = performance.now()
       do {
-        const page = await fetch(`${hearth.url}/xrpc/com.atproto.repo.listRecords?repo=${owner.did}&collection=app.bsky.feed.post&limit=100${cursor ? `&cursor=${cursor}` : ''}`)
+        const page = await fetch(`${target.url}/xrpc/com.atproto.repo.listRecords?repo=${owner.did}&collection=app.bsky.feed.post&limit=100${cursor ? `&cursor=${cursor}` : ''}`)
         const body = (await page.json()) as { records: unknown[]; cursor?: string }
         listed += body.records.length
         cursor = body.cursor
@@ -47,15 +46,15 @@ export async function repoSizeSeries(plcUrl: string, sizes: number[]) {
 
       rows.push({
         records: total,
-        createRecord: creates,
-        getRepo: { ms: Math.round(getRepoMs), carMiB: round(carBytes / 2 ** 20), rssRiseMiB: round(peak - before) },
+        createRecord: created,
+        getRepo: { ms: Math.round(getRepoMs), carMiB: round(carBytes / 2 ** 20), rssRiseMiB: pid ? round(peak - before) : null },
         listRecords: { records: listed, recordsPerSec: Math.round(listed / listSecs) },
-        rssMiB: rssMiB(hearth.child.pid!),
+        rssMiB: pid ? rssMiB(pid) : null,
       })
-      console.error(`repo ${size}: ${JSON.stringify(rows[rows.length - 1])}`)
+      console.error(`repo ${size} (${target.kind}): ${JSON.stringify(rows[rows.length - 1])}`)
     }
   } finally {
-    await stop(hearth)
+    await target.stop()
   }
   return rows
 }

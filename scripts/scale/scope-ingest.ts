@@ -12,7 +12,7 @@ import { ControlClient } from '../../src/control/control-client.js'
 import { spawnHearth } from '../bench-server.js'
 import { stop } from './accounts.js'
 import { registerApp, serviceJwt } from './apps.js'
-import { percentiles, rssMiB, xrpcAccount } from './measure.js'
+import { cpuMs, percentiles, rssMiB, xrpcAccount } from './measure.js'
 
 const BATCH = 1000
 const row = (i: number) => ({ i, kind: 'post', at: new Date().toISOString(), likes: i % 97, text: `scope record ${i} `.padEnd(120, '.') })
@@ -28,13 +28,15 @@ export async function scopeIngestSeries(plcUrl: string, sizes: number[], opts: {
     let total = 0
     for (const size of sizes) {
       const t0 = performance.now()
+      const cpu0 = cpuMs(hearth.child.pid)
       const startTotal = total
       while (total < size) {
         await control.json('POST', '/ingest', { repo: owner.did, scope: 'bench.volume', records: Array.from({ length: BATCH }, () => row(total++)) })
       }
       const secs = (performance.now() - t0) / 1000
       const bytes = fs.statSync(db).size + (fs.existsSync(`${db}-wal`) ? fs.statSync(`${db}-wal`).size : 0)
-      rows.push({ records: total, recordsPerSec: Math.round((total - startTotal) / secs), databaseBytesPerRecord: Math.round(bytes / total), rssMiB: rssMiB(hearth.child.pid!) })
+      const cpuSecs = ((cpuMs(hearth.child.pid) ?? 0) - (cpu0 ?? 0)) / 1000
+      rows.push({ records: total, recordsPerSec: Math.round((total - startTotal) / secs), recordsPerServerCpuSecond: cpuSecs > 0 ? Math.round((total - startTotal) / cpuSecs) : null, databaseBytesPerRecord: Math.round(bytes / total), rssMiB: rssMiB(hearth.child.pid!) })
       console.error(`scope ${size}: ${JSON.stringify(rows[rows.length - 1])}`)
     }
 
@@ -66,12 +68,14 @@ export async function scopeIngestSeries(plcUrl: string, sizes: number[], opts: {
     await new Promise((r) => setTimeout(r, 500))
     const starts: number[] = []
     const t0 = performance.now()
+    const cpu0 = cpuMs(hearth.child.pid)
     for (let sent = 0; sent < opts.followedRecords; sent += BATCH) {
       starts.push(performance.now())
       await control.json('POST', '/ingest', { repo: owner.did, scope, records: Array.from({ length: BATCH }, (_, i) => row(sent + i)) })
     }
     const secs = (performance.now() - t0) / 1000
     const deadline = Date.now() + 120_000
+    const cpuSecs = ((cpuMs(hearth.child.pid) ?? 0) - (cpu0 ?? 0)) / 1000
     while (arrivals.some((a) => a.length < starts.length) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
     const lat: number[] = []
     let missing = 0
@@ -80,7 +84,7 @@ export async function scopeIngestSeries(plcUrl: string, sizes: number[], opts: {
       for (let k = 0; k < Math.min(starts.length, times.length); k++) lat.push(times[k] - starts[k])
     }
     for (const ws of sockets) ws.close()
-    followed = { apps: opts.apps, records: opts.followedRecords, recordsPerSec: Math.round(opts.followedRecords / secs), commitDelivery: percentiles(lat), missing, rssMiB: rssMiB(hearth.child.pid!) }
+    followed = { apps: opts.apps, records: opts.followedRecords, recordsPerSec: Math.round(opts.followedRecords / secs), recordsPerServerCpuSecond: cpuSecs > 0 ? Math.round(opts.followedRecords / cpuSecs) : null, commitDelivery: percentiles(lat), missing, rssMiB: rssMiB(hearth.child.pid!) }
     console.error(`scope followed: ${JSON.stringify(followed)}`)
   } finally {
     await stop(hearth)

@@ -7,9 +7,11 @@
 export interface ChartSeries {
   name: string
   points: { x: number; y: number }[]
+  /** Drawn dashed (the other server, in a side-by-side chart). */
+  dashed?: boolean
 }
 
-const COLOURS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c']
+const COLOURS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2']
 const esc = (s: string) => s.replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`)
 
 function niceMax(v: number): number {
@@ -49,8 +51,9 @@ export function lineChart(opts: { title: string; xLabel: string; yLabel: string;
   out.push(`<text transform="translate(16 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle" fill="#111827">${esc(opts.yLabel)}</text>`)
   opts.series.forEach((s, i) => {
     const c = COLOURS[i % COLOURS.length]
+    const dash = s.dashed ? ' stroke-dasharray="6 4"' : ''
     const pts = s.points.filter((p) => p.x > 0 && Number.isFinite(p.y))
-    out.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts.map((p) => `${X(p.x).toFixed(1)},${Y(p.y).toFixed(1)}`).join(' ')}"/>`)
+    out.push(`<polyline fill="none" stroke="${c}" stroke-width="2"${dash} points="${pts.map((p) => `${X(p.x).toFixed(1)},${Y(p.y).toFixed(1)}`).join(' ')}"/>`)
     for (const p of pts) out.push(`<circle cx="${X(p.x).toFixed(1)}" cy="${Y(p.y).toFixed(1)}" r="3" fill="${c}"><title>${esc(`${s.name}: ${p.y} at ${p.x}`)}</title></circle>`)
     out.push(`<rect x="${m.l + pw + 16}" y="${m.t + i * 20}" width="12" height="3" fill="${c}"/>`)
     out.push(`<text x="${m.l + pw + 34}" y="${m.t + i * 20 + 5}" fill="#111827">${esc(s.name)}</text>`)

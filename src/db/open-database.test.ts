@@ -39,3 +39,49 @@ describe('openDatabase', () => {
     db.close()
   })
 })
+
+describe('write transactions and a busy BEGIN', () => {
+  it('BEGIN IMMEDIATE answered SQLITE_BUSY is tried again until the lock is free; a busy error from the body is not', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-db-'))
+    const file = path.join(dir, 'hearth.sqlite')
+    const db = openDatabase(file, { migrationsDir: fs.mkdtempSync(path.join(dir, 'm-')) })
+    db.exec('CREATE TABLE t (x INTEGER)')
+    // No busy handler at all, so every wait is the retry's own.
+    db.pragma('busy_timeout = 0')
+    // Another thread holds the write lock for 150 ms.
+    const { Worker } = await import('node:worker_threads')
+    const driver = (await import('node:module')).createRequire(import.meta.url).resolve('better-sqlite3')
+    const holder = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads')
+       const db = new (require(workerData.driver))(workerData.file)
+       db.exec('BEGIN IMMEDIATE'); db.exec('INSERT INTO t VALUES (1)')
+       parentPort.postMessage('locked')
+       setTimeout(() => { db.exec('COMMIT'); db.close(); parentPort.postMessage('done') }, 150)`,
+      { eval: true, workerData: { file, driver } },
+    )
+    await new Promise((r) => holder.once('message', r))
+    let runs = 0
+    db.transaction(() => {
+      runs++
+      db.prepare('INSERT INTO t VALUES (2)').run()
+    })()
+    expect(runs).toBe(1)
+    expect((db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n).toBe(2)
+    await new Promise((r) => holder.once('exit', r))
+    db.close()
+  })
+
+  it('gives up after its budget, and never re-runs a body that failed busy', async () => {
+    const { retryBusyBegin } = await import('./open-database.js')
+    const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })
+    let tries = 0
+    expect(() => retryBusyBegin(() => { tries++; throw busy }, () => false, 30)).toThrow(/locked/)
+    expect(tries).toBeGreaterThan(1)
+    tries = 0
+    expect(() => retryBusyBegin(() => { tries++; throw busy }, () => true)).toThrow(/locked/)
+    expect(tries).toBe(1)
+    tries = 0
+    expect(() => retryBusyBegin(() => { tries++; throw new Error('other') }, () => false)).toThrow(/other/)
+    expect(tries).toBe(1)
+  })
+})

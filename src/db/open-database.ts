@@ -44,8 +44,41 @@ export function openDatabase(file: string, opts: { synchronous?: 'NORMAL' | 'FUL
 function immediateTransactions(db: Db): void {
   const make = db.transaction.bind(db)
   db.transaction = ((fn: (...args: never[]) => unknown) => {
-    const tx = make(fn)
-    const run = (...args: never[]) => tx.immediate(...args)
-    return Object.assign(run, { default: tx.immediate, deferred: tx.deferred, immediate: tx.immediate, exclusive: tx.exclusive })
+    let entered = false
+    const tx = make((...args: never[]) => {
+      entered = true
+      return fn(...args)
+    })
+    const immediate = (...args: never[]) => retryBusyBegin(() => {
+      entered = false
+      return tx.immediate(...args)
+    }, () => entered)
+    return Object.assign(immediate, { default: immediate, deferred: tx.deferred, immediate, exclusive: tx.exclusive })
   }) as typeof db.transaction
+}
+
+const BEGIN_RETRY_MS = 5000
+const sleeper = new Int32Array(new SharedArrayBuffer(4))
+
+/**
+ * Runs `begin` again while it fails with SQLITE_BUSY before its body ran.
+ * The busy timeout covers the usual wait for the write lock, but under heavy
+ * load a BEGIN IMMEDIATE was seen failing with SQLITE_BUSY after ~75 ms,
+ * while the checkpoint worker's TRUNCATE pass was resetting the WAL (SQLite
+ * answers some wal-index states with BUSY without calling the busy handler).
+ * Nothing was written, so trying again is safe; a busy error from inside the
+ * body is never retried (the body may have side effects).
+ */
+export function retryBusyBegin<T>(begin: () => T, bodyRan: () => boolean, budgetMs = BEGIN_RETRY_MS): T {
+  const deadline = Date.now() + budgetMs
+  for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+    try {
+      return begin()
+    } catch (err) {
+      const code = (err as { code?: unknown }).code
+      const busy = typeof code === 'string' && code.startsWith('SQLITE_BUSY')
+      if (!busy || bodyRan() || Date.now() >= deadline) throw err
+      Atomics.wait(sleeper, 0, 0, pause)
+    }
+  }
 }
