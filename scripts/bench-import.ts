@@ -8,7 +8,8 @@
  *
  *   npx tsx scripts/bench-import.ts [--records 10000] [--blobs 200] [--blob-kib 64]
  *
- * Prints JSON: seconds per phase and end to end, and Hearth's peak RSS.
+ * Prints JSON: seconds per phase and end to end, and Hearth's peak RSS
+ * (overall, and as it stood before and after importRepo).
  */
 import crypto from 'node:crypto'
 import fs from 'node:fs'
@@ -82,9 +83,11 @@ async function main() {
       { headers: { authorization: `Bearer ${await serviceJwt(signingKey, did, server.did, 'com.atproto.server.createAccount')}` }, encoding: 'application/json' },
     )
     await agent.login({ identifier: did, password })
+    const rssBeforeImport = peakRssMiB(hearth.child.pid!)
     const importStart = performance.now()
     await agent.com.atproto.repo.importRepo(car, { encoding: 'application/vnd.ipld.car' })
     const importSec = seconds(importStart)
+    const rssAfterImport = peakRssMiB(hearth.child.pid!)
 
     const blobStart = performance.now()
     const byCid = new Map(blobRefs.map((cid, i) => [cid.toString(), blobs[i]]))
@@ -123,6 +126,9 @@ async function main() {
           seconds: { buildOnOldServer: buildSec, importRepo: importSec, uploadBlobs: blobSec, plcAndActivate: plcSec, endToEnd: totalSec },
           uploaded,
           hearthPeakRssMiB: peakRssMiB(hearth.child.pid!),
+          // The peak so far at each point: what the import itself added is the step between the first two.
+          hearthPeakRssMiBBeforeImport: rssBeforeImport,
+          hearthPeakRssMiBAfterImport: rssAfterImport,
         },
         null,
         2,

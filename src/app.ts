@@ -43,6 +43,8 @@ export function buildApp(ctx: AppContext, opts: { branding?: PageBranding } = {}
     c.json({ error: 'InvalidRequest', message: 'subscribeRepos is a WebSocket: connect with Upgrade: websocket' }, 426),
   )
   app.route('/', xrpcRouter(ctx, [...serverMethods, ...repoMethods, ...syncMethods, ...identityMethods, ...hearthMethods, ...actorMethods, ...feedMethods], { fallback: proxyFallback(ctx) }))
+  // The web page's moves send their standard calls to this app, in-process.
+  ctx.moves.moveIns.serveThrough((req) => app.fetch(req))
   app.notFound((c) => c.json({ error: 'NotFound', message: cutMessage(`Nothing at ${c.req.path}`) }, 404))
   app.onError((err, c) => {
     const fault = serverFault(err)

@@ -115,6 +115,21 @@ describe('loadConfig', () => {
     })
   }
 
+  it('mail: off unless both HEARTH_SMTP_URL and HEARTH_EMAIL_FROM are set, each checked, the URL never echoed', () => {
+    expect(loadConfig({}).mail).toBeUndefined()
+    expect(loadConfig({ HEARTH_SMTP_URL: 'smtps://u:p@mail.example.com:465', HEARTH_EMAIL_FROM: 'Hearth <noreply@example.com>' }).mail).toEqual({
+      smtpUrl: 'smtps://u:p@mail.example.com:465',
+      from: 'Hearth <noreply@example.com>',
+    })
+    expect(configError({ HEARTH_SMTP_URL: 'smtp://mail.example.com' }).message).toMatch(/^HEARTH_EMAIL_FROM: must be set/)
+    expect(configError({ HEARTH_EMAIL_FROM: 'noreply@example.com' }).message).toMatch(/^HEARTH_SMTP_URL: must be set/)
+    const wrongScheme = configError({ HEARTH_SMTP_URL: 'https://user:hunter2@mail.example.com', HEARTH_EMAIL_FROM: 'noreply@example.com' })
+    expect(wrongScheme.message).toMatch(/^HEARTH_SMTP_URL: must start with smtp/)
+    expect(wrongScheme.message).not.toContain('hunter2')
+    expect(configError({ HEARTH_SMTP_URL: 'not a url', HEARTH_EMAIL_FROM: 'noreply@example.com' }).message).toMatch(/^HEARTH_SMTP_URL: /)
+    expect(configError({ HEARTH_SMTP_URL: 'smtp://mail.example.com', HEARTH_EMAIL_FROM: 'noreply' }).message).toMatch(/^HEARTH_EMAIL_FROM: /)
+  })
+
   it('an empty value means unset (the default)', () => {
     expect(loadConfig({ HEARTH_PORT: '', HEARTH_REGISTRATION: '', HEARTH_PLC_URL: '' })).toMatchObject({
       port: 2583,

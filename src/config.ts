@@ -128,6 +128,15 @@ export interface Config {
   passwordSignIn: boolean
   /** Where this server publishes its notes for app developers (the README's section), linked from the front door. */
   developerDocsUrl: string | undefined
+  /** Outgoing mail (HEARTH_SMTP_URL + HEARTH_EMAIL_FROM), both or neither; unset: Hearth sends no mail. */
+  mail: MailConfig | undefined
+}
+
+export interface MailConfig {
+  /** smtp:// or smtps:// URL, credentials included if the server wants a login (never logged). */
+  smtpUrl: string
+  /** The From of every message: `address@host` or `Name <address@host>`. */
+  from: string
 }
 
 /** A service calls are forwarded to: its endpoint and its DID (the `aud` of the tokens sent to it). */
@@ -271,6 +280,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     pagesPrefix: checkPagePrefix((env.HEARTH_PAGES_PREFIX ?? '').trim()),
     passwordSignIn: boolVar(env, 'HEARTH_PASSWORD_SIGN_IN', true),
     developerDocsUrl: env.HEARTH_DEVELOPER_DOCS_URL ? urlVar(env, 'HEARTH_DEVELOPER_DOCS_URL', '') : undefined,
+    mail: mailVar(env),
   }
   const merged = { ...config, ...overrides }
   // The default socket lives in the data folder: follow an overridden dataDir.
@@ -435,6 +445,27 @@ function oauthClientVar(env: Env, idName: string, secretName: string): OAuthClie
   if (!clientId) throw new ConfigError(idName, `must be set when ${secretName} is`)
   if (!clientSecret) throw new ConfigError(secretName, `must be set when ${idName} is`)
   return { clientId, clientSecret }
+}
+
+/** The SMTP server and the From address, both or neither; the URL is not echoed (it may hold a password). */
+function mailVar(env: Env): MailConfig | undefined {
+  const smtpUrl = env.HEARTH_SMTP_URL?.trim()
+  const from = env.HEARTH_EMAIL_FROM?.trim()
+  if (!smtpUrl && !from) return undefined
+  if (!smtpUrl) throw new ConfigError('HEARTH_SMTP_URL', 'must be set when HEARTH_EMAIL_FROM is (smtp://user:password@host:587 or smtps://…)')
+  if (!from) throw new ConfigError('HEARTH_EMAIL_FROM', 'must be set when HEARTH_SMTP_URL is (noreply@example.com, or "Name <noreply@example.com>")')
+  let url: URL
+  try {
+    url = new URL(smtpUrl)
+  } catch {
+    throw new ConfigError('HEARTH_SMTP_URL', 'is not a URL: give it like smtp://user:password@host:587 or smtps://host:465')
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new ConfigError('HEARTH_SMTP_URL', `must start with smtp:// or smtps://, not ${url.protocol}//`)
+  if (!url.hostname) throw new ConfigError('HEARTH_SMTP_URL', 'names no host')
+  if (!/^(?:[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+|[^<>]*<[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+>)$/.test(from)) {
+    throw new ConfigError('HEARTH_EMAIL_FROM', `"${from}" is not an address (noreply@example.com, or "Name <noreply@example.com>")`)
+  }
+  return { smtpUrl, from }
 }
 
 /** A service's URL and DID, both or neither; the URL must be one the proxy may call. */

@@ -40,6 +40,7 @@ import { BlobMetrics } from './blob/blob-metrics.js'
 import { PlcDirectory } from './identity/plc-directory.js'
 import type { EmbeddedPlc } from './identity/embedded-plc.js'
 import { createLogger, type Logger } from './logger.js'
+import { createMailer, type Mailer } from './mail/mailer.js'
 import { HearthMetrics } from './observability/metrics.js'
 import { RateLimits } from './ops/rate-limits.js'
 import { createScopeServices, type ScopeServices } from './scope/scope-services.js'
@@ -105,6 +106,8 @@ export interface AppContext {
   moves: MoveServices
   /** Each person's commits and scope reads as they happen (their activity page). */
   activity: ActivityFeed
+  /** Outgoing mail, where HEARTH_SMTP_URL and HEARTH_EMAIL_FROM are set; else null. */
+  mailer: Mailer | null
 }
 
 export interface ContextHooks {
@@ -229,8 +232,9 @@ export async function createContext(config: Config, hooks: ContextHooks = {}): P
     oauth,
     moves: createMoveServices({
       config, db, logger, accounts, invites, vault, accountService, serviceJwt: scopes.serviceJwt, idResolver, eventLog, plc,
-      tables: blockTables, records, blobs: blobIndex, lock: repoLock, committer,
+      tables: blockTables, records, blobs: blobIndex, lock: repoLock, committer, tokens,
     }),
     activity: new ActivityFeed(db, eventLog, scopes.readLog),
+    mailer: createMailer(config.mail, logger),
   }
 }

@@ -207,6 +207,8 @@ export async function createPds(options: PdsOptions | Config = {}, hooks: Create
     async close() {
       if (closed) return
       closed = true
+      ctx.moves.moveIns.close()
+      ctx.mailer?.close()
       await control?.close()
       await closeSockets()
       ctx.activity.close()

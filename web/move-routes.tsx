@@ -17,7 +17,13 @@ export function moveRoutes(ctx: AppContext, w: WebSignIn): Hono {
     return me ? page(c, me) : c.redirect(w.paths.to('/sign-in'), 303)
   }
   const page = (c: Context, me: SignedIn, code?: { token: string; expiresAt: Date }) =>
-    sendPage(c, <MovePage me={me} csrf={w.sessions.csrfToken(c, me)} publicUrl={ctx.config.publicUrl} code={code} />)
+    sendPage(c, <MovePage
+        me={me}
+        csrf={w.sessions.csrfToken(c, me)}
+        publicUrl={ctx.config.publicUrl}
+        code={code}
+        mailTo={ctx.mailer ? me.account.email : null}
+      />)
 
   app.get('/account/move', signedIn((c, me) => page(c, me)))
   app.post(

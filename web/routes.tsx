@@ -21,6 +21,7 @@ import { accountRoutes } from './account-routes.js'
 import { scopeRoutes } from './scope-routes.js'
 import { connectedAppsRoutes, oauthPageRoutes } from './oauth-routes.js'
 import { moveRoutes } from './move-routes.js'
+import { moveInRoutes } from './move-in-routes.js'
 import { frontRoutes } from './front-routes.js'
 import { dataRoutes } from './data-routes.js'
 import { activityRoutes } from './activity-routes.js'
@@ -69,6 +70,7 @@ function pageRoutes(ctx: AppContext, w: WebSignIn, branding: Branding): Hono {
   app.route('/', accountRoutes(ctx, w))
   app.route('/', connectedAppsRoutes(ctx, w))
   app.route('/', moveRoutes(ctx, w))
+  app.route('/', moveInRoutes(ctx, w))
   if (branding.frontPage) app.route('/', frontRoutes(ctx, w))
   app.route('/', scopeRoutes(ctx, w, names))
   app.route('/', dataRoutes(ctx, w))

@@ -19,10 +19,14 @@ import type { RepoCommitter } from '../repo/repo-committer.js'
 import type { BlobIndex } from '../blob/blob-index.js'
 import { RepoReplacer } from '../repo/repo-replace.js'
 import { RepoImport } from './repo-import.js'
+import { ImportStaging } from './import-staging.js'
 import { IncomingAccounts } from './incoming-account.js'
 import { PlcOperations } from './plc-operations.js'
 import { PlcOperationTokens } from './plc-operation-tokens.js'
 import { MoveStatus } from './move-status.js'
+import { MoveInJobs } from './move-in-jobs.js'
+import { MoveInJobStore } from './move-in-job-store.js'
+import type { SessionTokens } from '../auth/session-tokens.js'
 
 export interface MoveServices {
   repoImport: RepoImport
@@ -30,6 +34,8 @@ export interface MoveServices {
   plcOps: PlcOperations
   plcTokens: PlcOperationTokens
   status: MoveStatus
+  /** Moves in started from the web page (background jobs). */
+  moveIns: MoveInJobs
 }
 
 export interface MoveServiceDeps {
@@ -49,6 +55,7 @@ export interface MoveServiceDeps {
   blobs: BlobIndex
   lock: RepoLock
   committer: RepoCommitter
+  tokens: SessionTokens
 }
 
 export function createMoveServices(d: MoveServiceDeps): MoveServices {
@@ -58,6 +65,10 @@ export function createMoveServices(d: MoveServiceDeps): MoveServices {
     return d.vault.keypair(did, account.signingKeyEnc)
   }
   const plcTokens = new PlcOperationTokens(d.db)
+  // No import runs yet: whatever is staged was left by one a crash cut short.
+  const staging = new ImportStaging(d.db)
+  const purged = staging.purgeAll()
+  if (purged > 0) d.logger.info({ blocks: purged }, 'importRepo: deleted the staged blocks of an import cut short')
   return {
     repoImport: new RepoImport({
       idResolver: d.idResolver,
@@ -69,10 +80,20 @@ export function createMoveServices(d: MoveServiceDeps): MoveServices {
       logger: d.logger,
       keypair,
       maxBytes: d.config.maxImportBytes,
+      staging,
     }),
     incoming: new IncomingAccounts({ ...d, serviceJwt: d.serviceJwt }),
     plcOps: new PlcOperations({ config: d.config, vault: d.vault, plc: d.plc, tokens: plcTokens, eventLog: d.eventLog }),
     plcTokens,
     status: new MoveStatus(d.db),
+    moveIns: new MoveInJobs({
+      config: d.config,
+      logger: d.logger,
+      accounts: d.accounts,
+      tokens: d.tokens,
+      serviceJwt: d.serviceJwt,
+      idResolver: d.idResolver,
+      store: new MoveInJobStore(d.db),
+    }),
   }
 }

@@ -2,22 +2,28 @@
  * com.atproto.repo.importRepo: an account moving in brings its repository
  * as a CAR. The body is read as a stream (refused with 413 as soon as it
  * passes the limit) and parsed block by block, each block checked against
- * its CID as it arrives; the blocks are then held in memory, bounded by the
- * limit, while the repository is verified:
+ * its CID as it arrives and staged on disk (src/move/import-staging.ts), so
+ * memory holds a batch of blocks, never the repository. The repository is
+ * then verified from the staged blocks:
  *
  * - one root, a commit for this account's DID, signed by the key the DID
  *   document names right now (the old server's key, before the PLC move);
  * - every MST node and record the tree points at is present;
- * - the tree is the one its keys make: rebuilt from its leaves, it must hash
- *   to the commit's `data` (an MST is deterministic, so a tree with a node
- *   on the wrong layer or keys out of order does not).
+ * - the tree is the one its keys make (an MST is deterministic): each node
+ *   is the encoding of its entries, keys in order, each on its layer (see
+ *   checkTree), walked node by node so memory follows the tree's depth.
  *
  * Then the same tree (same MST root, same record CIDs) is signed again with
  * the account's key on this server, under a rev past the imported one, and
- * replaces whatever an earlier import left, in one transaction. Nothing is
- * written before everything has been checked.
+ * replaces whatever an earlier import left, in one transaction (the records
+ * copied from the staging table by SQL). Nothing is written to the
+ * repository before everything has been checked; the staged blocks are
+ * deleted however the import ends, and at the next start if it was killed.
  */
-import { MST, MemoryBlockstore, Repo, readCarStream, signCommit, verifyCommitSig, BlockMap } from '@atproto/repo'
+import { MST, mstUtil, readCarStream, signCommit, verifyCommitSig, def, ensureV3Commit, type Commit } from '@atproto/repo'
+import type { Cid } from '@atproto/lex-data'
+import type { ImportStaging, StagedImport } from './import-staging.js'
+import { cidStringToBytes } from '../repo/raw-block-map.js'
 import { TID } from '@atproto/common'
 import { encode as cborEncode, decode as cborDecode } from '@atproto/lex-cbor'
 import { ifCid } from '@atproto/lex-data'
@@ -44,6 +50,7 @@ export interface RepoImportDeps {
   logger: Logger
   keypair: (did: string) => Promise<Keypair>
   maxBytes: number
+  staging: ImportStaging
 }
 
 export interface ImportSummary {
@@ -71,13 +78,24 @@ export class RepoImport {
     }
     if (!body) throw invalidRequest('No CAR in the request body')
     const started = Date.now()
-    const { root, blocks, bytes } = await this.readCar(did, body)
-    logger.info({ did, blocks: blocks.size, bytes }, 'importRepo: CAR read, verifying')
-
-    const storage = new MemoryBlockstore(blocks)
-    let repo: Repo
+    const staged = this.deps.staging.begin()
     try {
-      repo = await Repo.load(storage, root)
+      return await this.importStaged(did, body, staged, started)
+    } finally {
+      staged.drop()
+    }
+  }
+
+  private async importStaged(did: string, body: ReadableStream<Uint8Array>, staged: StagedImport, started: number): Promise<ImportSummary> {
+    const { logger } = this.deps
+    const { root, bytes } = await this.readCar(did, body, staged)
+    logger.info({ did, blocks: staged.size(), bytes }, 'importRepo: CAR read, verifying')
+
+    // What Repo.load reads, from a store that is only readable: the commit and its tree, loaded lazily.
+    let repo: { did: string; commit: Commit; data: MST }
+    try {
+      const commit = ensureV3Commit(await staged.readObj(root, def.versionedCommit))
+      repo = { did: commit.did, commit, data: await MST.load(staged, commit.data) }
     } catch (err) {
       throw invalidRequest(`The CAR's root is not a readable repository commit: ${(err as Error).message}`)
     }
@@ -92,7 +110,7 @@ export class RepoImport {
       throw invalidRequest(`The repository's commit is not signed by the key in ${did}'s DID document (${signingKey})`, 'InvalidCommitSignature')
     }
 
-    const { records, treeBlocks } = await this.checkTree(repo, blocks)
+    const { records, nodeCids } = await this.checkTree(repo, staged)
     logger.info({ did, records: records.length }, 'importRepo: tree verified, storing')
 
     return this.deps.lock.run(lockKey(did, ''), async () => {
@@ -103,26 +121,29 @@ export class RepoImport {
       const commit = await signCommit({ did, version: 3, rev, prev: null, data: repo.commit.data }, keypair)
       const commitBytes = cborEncode(commit as never)
       const commitCid = cidForBytes(commitBytes)
-      treeBlocks.set(commitCid, commitBytes)
       this.deps.eventLog.transaction(() => {
         this.deps.replacer.replace({
           did,
           commitCid: commitCid.toString(),
           rev,
-          blocks: (function* () {
-            for (const { cid, bytes: b } of treeBlocks.entries()) yield [cid.bytes, b] as [Uint8Array, Uint8Array]
-          })(),
+          blocks: [[commitCid.bytes, commitBytes]],
           records,
+          // The tree's nodes and records go from the staging table to the repository without passing through here.
+          copyBlocks: (d, r) => {
+            for (const cid of nodeCids) staged.copyInto(d, r, cid)
+            for (const rec of records) staged.copyInto(d, r, cidStringToBytes(rec.cid))
+          },
         })
       })
       this.deps.committer.forget(did)
-      logger.info({ did, records: records.length, blocks: treeBlocks.size, bytes, rev, ms: Date.now() - started }, 'importRepo: done')
-      return { records: records.length, blocks: treeBlocks.size, bytes, rev, commit: commitCid.toString() }
+      const blocks = 1 + nodeCids.length + records.length
+      logger.info({ did, records: records.length, blocks, bytes, rev, ms: Date.now() - started }, 'importRepo: done')
+      return { records: records.length, blocks, bytes, rev, commit: commitCid.toString() }
     })
   }
 
   /** Streams the body through the CAR reader (which checks every block's hash), within the size limit. */
-  private async readCar(did: string, body: ReadableStream<Uint8Array>) {
+  private async readCar(did: string, body: ReadableStream<Uint8Array>, staged: StagedImport) {
     const { maxBytes, logger } = this.deps
     let bytes = 0
     let nextLog = PROGRESS_EVERY_BYTES
@@ -146,12 +167,12 @@ export class RepoImport {
         await reader.cancel().catch(() => {})
       }
     }
-    const blocks = new BlockMap()
     let roots
     try {
       const car = await readCarStream(chunks())
       roots = car.roots
-      for await (const block of car.blocks) blocks.set(block.cid, block.bytes)
+      for await (const block of car.blocks) staged.add(block.cid.bytes, block.bytes)
+      staged.flush()
     } catch (err) {
       if (err instanceof HearthError) throw err
       const message = (err as Error).message
@@ -159,39 +180,75 @@ export class RepoImport {
       throw invalidRequest(`The CAR could not be read (truncated or malformed?): ${message}`)
     }
     if (roots.length !== 1) throw invalidRequest(`A repository CAR has exactly one root, the commit; this one has ${roots.length}`)
-    return { root: roots[0], blocks, bytes }
+    return { root: roots[0], bytes }
   }
 
-  /** Every leaf and node present, the tree canonical; returns the records and the blocks worth keeping. */
-  private async checkTree(repo: Repo, blocks: BlockMap): Promise<{ records: ReplacementRecord[]; treeBlocks: BlockMap }> {
+  /**
+   * Every leaf and node present, the tree canonical; returns the records and
+   * the CIDs of the tree's nodes (both stay staged until they are copied).
+   *
+   * The tree is walked node by node from the staging table and nothing of a
+   * node is kept once its subtrees are done, so memory follows the tree's
+   * depth, not its size. Canonical means the tree its keys make (an MST is
+   * deterministic): each node is the encoding of its own entries, every key
+   * is valid and greater than the one before, a node's keys all sit on its
+   * layer (their hash's leading zeros) and its subtrees one layer down, no
+   * subtree is empty, and the root is not a node a canonical tree trims.
+   */
+  private async checkTree(repo: { data: MST; commit: Commit }, staged: StagedImport): Promise<{ records: ReplacementRecord[]; nodeCids: Uint8Array[] }> {
     const records: ReplacementRecord[] = []
-    const treeBlocks = new BlockMap()
-    let rebuilt = await MST.create(new MemoryBlockstore())
-    try {
-      for await (const leaf of repo.data.walkLeavesFrom('')) {
-        const bytes = blocks.get(leaf.value)
-        if (!bytes) throw invalidRequest(`The CAR lacks the record ${leaf.key} (${leaf.value.toString()})`, 'InvalidRepo')
-        const slash = leaf.key.indexOf('/')
+    const nodeCids: Uint8Array[] = []
+    let lastKey = ''
+    const notWellFormed = (why: string) => invalidRequest(`The repository's tree is not well formed: ${why}`, 'InvalidRepo')
+
+    const visit = async (cid: Cid, layer: number | null, isRoot: boolean): Promise<void> => {
+      if (!(await staged.has(cid))) throw invalidRequest(`The CAR lacks the tree node ${cid.toString()}`, 'InvalidRepo')
+      const entries = await MST.load(staged, cid).getEntries()
+      if (!(await mstUtil.cidForEntries(entries)).equals(cid)) throw notWellFormed(`node ${cid.toString()} is not the canonical encoding of its entries`)
+      if (entries.length === 0 && !isRoot) throw notWellFormed(`node ${cid.toString()} is an empty subtree`)
+      let own: number | null = layer
+      for (const e of entries) {
+        if (!e.isLeaf()) continue
+        const z = await mstUtil.leadingZerosOnHash(e.key)
+        if (own === null) own = z
+        else if (z !== own) throw notWellFormed(`the key ${e.key} belongs on layer ${z}, not ${own}`)
+      }
+      if (own === null) {
+        // Only subtrees: fine between layers, but a canonical root holds at least one key (or the tree is empty).
+        if (isRoot && entries.length > 0) throw notWellFormed('its root holds no keys, only a subtree')
+        own = layer ?? 0
+      }
+      nodeCids.push(cid.bytes)
+      for (const e of entries) {
+        if (e.isTree()) {
+          if (own === 0) throw notWellFormed(`node ${cid.toString()} on layer 0 has a subtree`)
+          await visit(e.pointer, own - 1, false)
+          continue
+        }
+        if (!e.isLeaf()) continue
+        if (!mstUtil.isValidMstKey(e.key)) throw notWellFormed(`${JSON.stringify(e.key)} is not a valid key`)
+        if (e.key <= lastKey) throw notWellFormed(`the key ${e.key} comes after ${lastKey}`)
+        lastKey = e.key
+        const bytes = await staged.getBytes(e.value)
+        if (!bytes) throw invalidRequest(`The CAR lacks the record ${e.key} (${e.value.toString()})`, 'InvalidRepo')
         let blobCids: string[]
         try {
           blobCids = blobCidsIn(cborDecode(bytes))
         } catch (err) {
-          throw invalidRequest(`The record ${leaf.key} is not a valid record: ${(err as Error).message}`, 'InvalidRepo')
+          throw invalidRequest(`The record ${e.key} is not a valid record: ${(err as Error).message}`, 'InvalidRepo')
         }
-        records.push({ collection: leaf.key.slice(0, slash), rkey: leaf.key.slice(slash + 1), cid: leaf.value.toString(), blobCids })
-        treeBlocks.set(leaf.value, bytes)
-        rebuilt = await rebuilt.add(leaf.key, leaf.value)
+        const slash = e.key.indexOf('/')
+        records.push({ collection: e.key.slice(0, slash), rkey: e.key.slice(slash + 1), cid: e.value.toString(), blobCids })
       }
+    }
+
+    try {
+      await visit(repo.commit.data, null, true)
     } catch (err) {
       if (err instanceof HearthError) throw err
       throw invalidRequest(`The repository's tree is incomplete or malformed: ${(err as Error).message}`, 'InvalidRepo')
     }
-    const { root, blocks: nodes } = await rebuilt.getUnstoredBlocks()
-    if (!root.equals(repo.commit.data)) {
-      throw invalidRequest(`The repository's tree is not well formed: rebuilt from its keys it hashes to ${root.toString()}, not ${repo.commit.data.toString()}`, 'InvalidRepo')
-    }
-    treeBlocks.addMap(nodes)
-    return { records, treeBlocks }
+    return { records, nodeCids }
   }
 }
 

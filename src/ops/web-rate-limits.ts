@@ -21,7 +21,8 @@ import { PagePaths } from '../page-paths.js'
 function startsSignIn(method: string, path: string | null): boolean {
   if (path === null) return false
   if (method === 'GET') return /^\/auth\/[^/]+\/?$/.test(path)
-  if (method === 'POST') return path === '/sign-in/password' || /^\/auth\/[^/]+\/link\/?$/.test(path)
+  // Starting or resuming a move signs in to the old server with a password.
+  if (method === 'POST') return path === '/sign-in/password' || /^\/auth\/[^/]+\/link\/?$/.test(path) || /^\/account\/move\/in(\/[^/]+\/resume)?\/?$/.test(path)
   return false
 }
 

@@ -22,9 +22,11 @@ export interface RepoReplacement {
   did: string
   commitCid: string
   rev: string
-  /** Every block of the new tree (commit, MST nodes, records), by CID bytes. */
+  /** Blocks of the new tree given here (commit, MST nodes, records), by CID bytes. */
   blocks: Iterable<[Uint8Array, Uint8Array]>
   records: ReplacementRecord[]
+  /** Writes the blocks kept elsewhere (importRepo's staging table) into repo_block at `rev`; runs after the old blocks are gone. */
+  copyBlocks?: (did: string, rev: string) => void
 }
 
 export class RepoReplacer {
@@ -52,6 +54,7 @@ export class RepoReplacer {
     this.dropRecords.run(did)
     this.dropBlobLinks.run(did, `at://${did.replace(/[\\%_]/g, (m) => `\\${m}`)}/%`)
     for (const [cid, bytes] of r.blocks) this.tables.putBlock.run(did, '', cid, r.rev, bytes)
+    r.copyBlocks?.(did, r.rev)
     for (const rec of r.records) {
       this.recordIndex.put(did, '', rec.collection, rec.rkey, rec.cid, r.rev)
       if (rec.blobCids.length > 0) this.blobs.linkRecord(did, `at://${did}/${rec.collection}/${rec.rkey}`, rec.blobCids)

@@ -222,7 +222,7 @@ describe('bad input while moving', () => {
     expect((await hearth.agent().com.atproto.sync.getRepoStatus({ did: native.did })).data.active).toBe(true)
   })
 
-  it('refuses a tree that is not well formed (keys out of order), and takes the same tree built right', async () => {
+  it('refuses a tree that is not well formed (keys out of order, a node not encoded as the tree encodes it, a key on the wrong layer), and takes the same tree built right', async () => {
     // The old server played here, with keys of our own: a DID on the shared directory, its repo built by hand.
     const signingKey = await Secp256k1Keypair.create()
     const rotationKey = await Secp256k1Keypair.create()
@@ -248,14 +248,14 @@ describe('bad input while moving', () => {
       while ((await mstUtil.leadingZerosOnHash(key)) !== 0)
       entries.push({ key, cid })
     }
-    const repoCar = async (order: typeof entries) => {
+    const repoCar = async (order: typeof entries, opts: { noPrefixes?: boolean } = {}) => {
       const car = new BlockMap()
       for (const { cid, bytes } of blocks.entries()) car.set(cid, bytes)
       // One node, keys in the order given, each stored as the suffix after what it shares with the one before.
       let prev = ''
       const e = order.map(({ key, cid }) => {
         let p = 0
-        while (p < key.length && key[p] === prev[p]) p++
+        while (!opts.noPrefixes && p < key.length && key[p] === prev[p]) p++
         prev = key
         return { p, k: new TextEncoder().encode(key.slice(p)), v: cid, t: null }
       })
@@ -273,6 +273,21 @@ describe('bad input while moving', () => {
       status: 400,
       error: 'InvalidRepo',
       message: expect.stringContaining('not well formed'),
+    })
+    expect(await status()).toEqual(empty)
+    // The same node encoded without its keys' shared prefixes: the same entries, but not the tree's own encoding.
+    await expect(agent.com.atproto.repo.importRepo(await repoCar(entries, { noPrefixes: true }), { encoding: 'application/vnd.ipld.car' })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('not the canonical encoding'),
+    })
+    // A key whose hash puts it on layer 1, in the layer-0 node.
+    let high: string
+    do high = `app.bsky.feed.post/${TID.nextStr()}`
+    while ((await mstUtil.leadingZerosOnHash(high)) !== 1)
+    const withHigh = [...entries, { key: high, cid: entries[0].cid }].sort((a, b) => (a.key < b.key ? -1 : 1))
+    await expect(agent.com.atproto.repo.importRepo(await repoCar(withHigh), { encoding: 'application/vnd.ipld.car' })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('belongs on layer 1'),
     })
     expect(await status()).toEqual(empty)
     // In order, the same keys make the right tree, which imports.

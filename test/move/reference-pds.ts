@@ -8,8 +8,9 @@
 import { TestPds } from '@atproto/dev-env'
 import { AtpAgent } from '@atproto/api'
 
-export async function startReferencePds(plcUrl: string): Promise<TestPds> {
-  return TestPds.create({ didPlcUrl: plcUrl, inviteRequired: false, logLevel: 'silent' } as never)
+/** `extra`: more of the reference's environment (e.g. `emailSmtpUrl` + `emailFromAddress`, so its mail goes to a test inbox). */
+export async function startReferencePds(plcUrl: string, extra: Record<string, unknown> = {}): Promise<TestPds> {
+  return TestPds.create({ didPlcUrl: plcUrl, inviteRequired: false, logLevel: 'silent', ...extra } as never)
 }
 
 /** The code requestPlcOperationSignature stored (and would have mailed) for `did`. */

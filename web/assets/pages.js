@@ -96,4 +96,31 @@ document.addEventListener('DOMContentLoaded', () => {
       while (list.children.length > 100) list.lastElementChild.remove()
     })
   }
+
+  // A move coming in: poll its status, fill in the counts, reload when it reaches another step.
+  const move = document.querySelector('[data-move-in-status]')
+  if (move && move.getAttribute('data-state') === 'running') {
+    const url = move.getAttribute('data-move-in-status')
+    const poll = async () => {
+      try {
+        const res = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store' })
+        if (res.ok) {
+          const s = await res.json()
+          if (s.state !== move.getAttribute('data-state')) return location.reload()
+          const fields = move.querySelector('[data-field=progress]')
+          if (s.progress && !fields) return location.reload()
+          if (s.progress) {
+            const set = (name, value) => { const el = move.querySelector(`[data-progress=${name}]`); if (el) el.textContent = String(value) }
+            set('phase', s.phaseLabel)
+            set('records', s.progress.records)
+            set('blobs', s.progress.blobs.done)
+            set('blobs-total', s.progress.blobs.total)
+            set('bytes', s.progress.bytes)
+          }
+        }
+      } catch {}
+      setTimeout(poll, 1500)
+    }
+    setTimeout(poll, 1000)
+  }
 })

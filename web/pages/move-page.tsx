@@ -14,9 +14,11 @@ export interface MovePageProps {
   publicUrl: string
   /** Set right after the person asked for a code: shown this once, never again. */
   code?: { token: string; expiresAt: Date }
+  /** Where this server mails the code when the tool asks for one (mail configured and the account has an address). */
+  mailTo?: string | null
 }
 
-export const MovePage: FC<MovePageProps> = ({ me, csrf, publicUrl, code }) => (
+export const MovePage: FC<MovePageProps> = ({ me, csrf, publicUrl, code, mailTo }) => (
   <Layout title="Move your account" me={me} csrf={csrf}>
     <h1>Move your account</h1>
     <p>
@@ -37,6 +39,7 @@ export const MovePage: FC<MovePageProps> = ({ me, csrf, publicUrl, code }) => (
         <li>
           When it asks for a confirmation code (the code other servers send by email), make one below. It works once and expires 15
           minutes after you make it; making another one cancels the previous one.
+          {mailTo ? <span data-field="mail-to"> When the tool asks for it, this server also emails a code to {mailTo}.</span> : null}
         </li>
         <li>The tool asks this server to sign the change of your identity to the new server; the new server sends it.</li>
         <li>The new server activates your account; this server deactivates its copy, which stays readable by you until you delete it.</li>
@@ -60,8 +63,10 @@ export const MovePage: FC<MovePageProps> = ({ me, csrf, publicUrl, code }) => (
     <section class="card">
       <h2>Moving here from another server</h2>
       <p>
-        The server's operator can move an account here with one command, which can be run again to finish a move that stopped:
+        <a href={pagePath('/account/move/in')} data-field="move-in-link">Move an account here</a> from any server that lets you sign in with a
+        password: this server copies everything and shows how far it got.
       </p>
+      <p>The server's operator can do the same with one command, which can be run again to finish a move that stopped:</p>
       <pre>
         <code>{`npm run cli -- migrate --from https://old-server.example --handle you.old-server.example --password '…'`}</code>
       </pre>
