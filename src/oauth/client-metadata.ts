@@ -22,6 +22,7 @@ import {
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose'
 import { OAuthError } from './oauth-error.js'
 import { fetchPublic } from '../net/public-fetch.js'
+import { BodyTooLargeError, readBodyWithin } from '../net/read-limited.js'
 
 /** How documents are fetched: fetchPublic (public addresses only), or the plain fetch where the operator allows private hosts. */
 export type DocumentFetch = (url: string, init: { headers: Record<string, string>; signal: AbortSignal }) => Promise<Response>
@@ -139,23 +140,15 @@ async function fetchJson(fetchDocument: DocumentFetch, url: string, what: string
     await res.body?.cancel().catch(() => {})
     throw invalidClientMetadata(`Fetching the ${what} at ${url.slice(0, 200)} answered HTTP ${res.status}`)
   }
-  const declared = Number(res.headers.get('content-length') ?? NaN)
-  if (declared > MAX_DOCUMENT_BYTES) throw invalidClientMetadata(`The ${what} is larger than ${MAX_DOCUMENT_BYTES} bytes`)
-  const chunks: Uint8Array[] = []
-  let size = 0
-  const reader = res.body!.getReader()
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.length
-    if (size > MAX_DOCUMENT_BYTES) {
-      await reader.cancel().catch(() => {})
-      throw invalidClientMetadata(`The ${what} is larger than ${MAX_DOCUMENT_BYTES} bytes`)
-    }
-    chunks.push(value)
+  let bytes: Uint8Array
+  try {
+    bytes = await readBodyWithin(res, MAX_DOCUMENT_BYTES)
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw invalidClientMetadata(`The ${what} is larger than ${MAX_DOCUMENT_BYTES} bytes`)
+    throw err
   }
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    return JSON.parse(Buffer.from(bytes).toString('utf8'))
   } catch {
     throw invalidClientMetadata(`The ${what} at ${url.slice(0, 200)} is not JSON`)
   }

@@ -25,6 +25,7 @@
 import { LexResolver, LexResolverError } from '@atproto/lex-resolver'
 import type { LexiconPermissionSet } from '@atproto/oauth-scopes'
 import { fetchPublic } from '../net/public-fetch.js'
+import { readBodyWithin } from '../net/read-limited.js'
 import { invalidScope, OAuthError } from './oauth-error.js'
 
 const FETCH_TIMEOUT_MS = 5000
@@ -140,25 +141,6 @@ function limitedFetch(plcOrigin: string, anyHost: boolean) {
       if (request.method !== 'GET') throw new Error(`only GET is allowed to ${url.host}`)
       res = await fetchPublic(request.url, { headers: Object.fromEntries(request.headers), signal })
     }
-    return new Response((await readLimited(res)) as BodyInit, { status: res.status, headers: res.headers })
+    return new Response((await readBodyWithin(res, MAX_RESPONSE_BYTES)) as BodyInit, { status: res.status, headers: res.headers })
   }
-}
-
-async function readLimited(res: Response): Promise<Uint8Array> {
-  if (Number(res.headers.get('content-length') ?? 0) > MAX_RESPONSE_BYTES) throw new Error(`the answer is larger than ${MAX_RESPONSE_BYTES} bytes`)
-  const chunks: Uint8Array[] = []
-  let size = 0
-  const reader = res.body?.getReader()
-  if (!reader) return new Uint8Array()
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.length
-    if (size > MAX_RESPONSE_BYTES) {
-      await reader.cancel().catch(() => {})
-      throw new Error(`the answer is larger than ${MAX_RESPONSE_BYTES} bytes`)
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks)
 }
