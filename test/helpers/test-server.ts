@@ -106,6 +106,13 @@ export async function startTestServer(
       await pds.close()
       ;(server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.()
       await closed
+      // The connections are closed on this side now, but a client in this
+      // process (fetch's keep-alive pool) only notices once the event loop
+      // has polled its sockets. A server restarted on the same port is up
+      // without such a turn in between, and the next request would go out
+      // on the dead socket ("other side closed"). One timer turn lets every
+      // pooled socket see its end first.
+      await new Promise((resolve) => setTimeout(resolve, 5))
       if (ownPlc) await plc.close()
       if (removeData) fs.rmSync(dataDir, { recursive: true, force: true })
     },
