@@ -10,6 +10,7 @@
  *   npx tsx scripts/bench-cpu.ts get-api 20000
  *   npx tsx scripts/bench-cpu.ts create 1000
  *   HEARTH_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx tsx scripts/bench-cpu.ts get   # with a profile
+ *   HEARTH_BENCH_MAIN=/elsewhere/dist/src/main.js npx tsx scripts/bench-cpu.ts create   # another build (A/B)
  */
 import fs from 'node:fs'
 import { AtpAgent } from '@atproto/api'
@@ -28,7 +29,8 @@ function cpuMs(pid: number): number {
 }
 
 const plc = await startEmbeddedPlc()
-const { child, url, dataDir } = await spawnHearth(plc.url)
+const other = process.env.HEARTH_BENCH_MAIN
+const { child, url, dataDir } = await spawnHearth(plc.url, other ? { main: other, skipBuild: true } : {})
 try {
   const agent = new AtpAgent({ service: url })
   await agent.createAccount({ handle: `cpu${Date.now().toString(36)}.test`, password: 'bench-password-1', email: 'cpu@bench.invalid' })

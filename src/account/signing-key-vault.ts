@@ -6,7 +6,7 @@
  * Layout of a sealed key: version byte (1) | 12-byte IV | 16-byte tag | ciphertext.
  */
 import crypto from 'node:crypto'
-import { Secp256k1Keypair } from '@atproto/crypto'
+import { accountKeypair, type AccountKeypair } from './account-keypair.js'
 
 const VERSION = 1
 /**
@@ -17,7 +17,7 @@ const VERSION = 1
 export const KEYPAIR_CACHE_SIZE = 10_000
 
 export class SigningKeyVault {
-  private cache = new Map<string, { sealed: Buffer; keypair: Secp256k1Keypair }>()
+  private cache = new Map<string, { sealed: Buffer; keypair: AccountKeypair }>()
 
   constructor(
     private kek: Buffer,
@@ -46,16 +46,17 @@ export class SigningKeyVault {
   /**
    * The account's keypair, decrypted once and kept in memory after that. The
    * entry is tied to the sealed bytes it came from, so a new key (rotation)
-   * is picked up without anyone having to forget the old one.
+   * is picked up without anyone having to forget the old one. It signs with
+   * libsecp256k1 where it loads (src/account/account-keypair.ts).
    */
-  async keypair(did: string, sealed: Uint8Array): Promise<Secp256k1Keypair> {
+  async keypair(did: string, sealed: Uint8Array): Promise<AccountKeypair> {
     const hit = this.cache.get(did)
     if (hit && Buffer.from(sealed).equals(hit.sealed)) {
       this.cache.delete(did)
       this.cache.set(did, hit)
       return hit.keypair
     }
-    const keypair = await Secp256k1Keypair.import(this.open(did, sealed), { exportable: false })
+    const keypair = await accountKeypair(this.open(did, sealed))
     this.cache.delete(did)
     this.cache.set(did, { sealed: Buffer.from(sealed), keypair })
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!)
