@@ -11,14 +11,22 @@
  *   npx tsx scripts/bench-cpu.ts create 1000
  *   HEARTH_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx tsx scripts/bench-cpu.ts get   # with a profile
  *   HEARTH_BENCH_MAIN=/elsewhere/dist/src/main.js npx tsx scripts/bench-cpu.ts create   # another build (A/B)
+ *   npx tsx scripts/bench-cpu.ts get-api 20000 --reference   # the reference PDS (scripts/reference-pds.mjs), same client
  */
+import { spawn } from 'node:child_process'
 import fs from 'node:fs'
+import path from 'node:path'
+import readline from 'node:readline'
+import { fileURLToPath } from 'node:url'
 import { AtpAgent } from '@atproto/api'
 import { startEmbeddedPlc } from '../src/identity/embedded-plc.js'
 import { spawnHearth } from './bench-server.js'
 
-const mode = process.argv[2] === 'create' ? 'create' : process.argv[2] === 'get-api' ? 'get-api' : 'get'
-const count = Number(process.argv[3] ?? (mode === 'create' ? 1000 : 20000))
+const args = process.argv.slice(2)
+const reference = args.includes('--reference')
+const [modeArg, countArg] = args.filter((a) => a !== '--reference')
+const mode = modeArg === 'create' ? 'create' : modeArg === 'get-api' ? 'get-api' : 'get'
+const count = Number(countArg ?? (mode === 'create' ? 1000 : 20000))
 const collection = 'app.bsky.feed.post'
 const post = (text: string) => ({ $type: collection, text, createdAt: new Date().toISOString() })
 
@@ -28,19 +36,42 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
-const plc = await startEmbeddedPlc()
-const other = process.env.HEARTH_BENCH_MAIN
-const { child, url, dataDir } = await spawnHearth(plc.url, other ? { main: other, skipBuild: true } : {})
+/** The server under test: Hearth as `npm start` runs it, or the reference PDS. */
+async function startServer(): Promise<{ pid: number; url: string; stop(): Promise<void> }> {
+  if (reference) {
+    const child = spawn(process.execPath, [path.join(path.dirname(fileURLToPath(import.meta.url)), 'reference-pds.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const line = await new Promise<string>((resolve) => readline.createInterface({ input: child.stdout! }).once('line', resolve))
+    const { url, pid } = JSON.parse(line) as { url: string; pid: number }
+    return { pid, url, stop: async () => void (child.kill('SIGTERM'), await new Promise((r) => child.once('exit', r))) }
+  }
+  const plc = await startEmbeddedPlc()
+  const other = process.env.HEARTH_BENCH_MAIN
+  const { child, url, dataDir } = await spawnHearth(plc.url, other ? { main: other, skipBuild: true } : {})
+  return {
+    pid: child.pid!,
+    url,
+    async stop() {
+      child.kill('SIGTERM')
+      await new Promise((r) => child.once('exit', r))
+      fs.rmSync(dataDir, { recursive: true, force: true })
+      await plc.close()
+    },
+  }
+}
+
+const server = await startServer()
+const url = server.url
 try {
   const agent = new AtpAgent({ service: url })
-  await agent.createAccount({ handle: `cpu${Date.now().toString(36)}.test`, password: 'bench-password-1', email: 'cpu@bench.invalid' })
+  const domain = (await agent.com.atproto.server.describeServer()).data.availableUserDomains[0]
+  await agent.createAccount({ handle: `cpu${Date.now().toString(36)}${domain}`, password: 'bench-password-1', email: 'cpu@bench.invalid' })
   const did = agent.session!.did
   const rkeys: string[] = []
   for (let i = 0; i < 200; i++) {
     const res = await agent.com.atproto.repo.createRecord({ repo: did, collection, record: post(`warm ${i}`) })
     rkeys.push(res.data.uri.split('/').pop()!)
   }
-  const cpu0 = cpuMs(child.pid!)
+  const cpu0 = cpuMs(server.pid)
   const client0 = process.cpuUsage()
   const t0 = performance.now()
   if (mode === 'get-api') {
@@ -69,11 +100,12 @@ try {
     for (let i = 0; i < count; i++) await agent.com.atproto.repo.createRecord({ repo: did, collection, record: post(`bench ${i}`) })
   }
   const secs = (performance.now() - t0) / 1000
-  const cpu = cpuMs(child.pid!) - cpu0
+  const cpu = cpuMs(server.pid) - cpu0
   const client = process.cpuUsage(client0)
   console.log(
     JSON.stringify({
       mode,
+      server: reference ? 'reference' : 'hearth',
       requests: count,
       perSec: Math.round(count / secs),
       serverCpuMsPerRequest: Number((cpu / count).toFixed(3)),
@@ -81,8 +113,5 @@ try {
     }),
   )
 } finally {
-  child.kill('SIGTERM')
-  await new Promise((r) => child.once('exit', r))
-  fs.rmSync(dataDir, { recursive: true, force: true })
-  await plc.close()
+  await server.stop()
 }
