@@ -12,15 +12,23 @@
  * checkpoint never catches up with the newest frame, and SQLite restarts the
  * log from its start only once everything in it is copied. Under steady
  * writes it grew past 1 GB beside a 56 MB database. So when the log file
- * passes `maxWalBytes`, the worker follows its PASSIVE pass (which did
- * nearly all the copying, without blocking anyone) with a TRUNCATE
+ * passes `maxWalBytes` the worker follows its PASSIVE pass with a RESTART
  * checkpoint: it copies the few frames left, holding writers off for that
  * moment only (a short busy timeout: if readers or a writer are in the way,
- * it gives up and tries on the next tick), and cuts the file to zero.
- * When writes pause and a PASSIVE pass has copied everything, the same
- * TRUNCATE (now with nothing to copy) gives the file's space back.
- * `journal_size_limit` on the main connection trims the file too whenever
- * the log restarts on its own.
+ * it gives up and tries on the next tick), and the next write starts the
+ * log again from its beginning, where `journal_size_limit` cuts a file grown
+ * past the bound back to it. A pass that copied everything is followed by
+ * a RESTART too: the next write would restart the log by itself only if no
+ * reader were in the way, and under steady writes it was seen not to (the
+ * log passed 1.7 GB).
+ *
+ * The file is cut to zero (TRUNCATE) only once writes have paused: no new
+ * frame since the last tick, and everything copied. Cutting a large file is
+ * slow (60-90 ms for a 36-61 MB log here, 350-410 ms for 1.1 GB) and every
+ * writer waits for it. Done on every caught-up tick, it gave a 100k-record
+ * repository a 60-90 ms createRecord each second (p50 4 ms); with RESTART
+ * the waits are shorter (20-60 ms, rarely more). A paused server can spare
+ * that moment.
  *
  * @example
  * const checkpointer = startWalCheckpointer(db)
@@ -47,17 +55,24 @@ const walFile = workerData.file + '-wal'
 function walBytes() {
   try { return fs.statSync(walFile).size } catch { return 0 }
 }
+// Frames in the log at the previous tick: the same count again, all copied, means writes have paused.
+let lastLog = -1
 const timer = setInterval(() => {
   // A checkpoint that cannot finish now (busy) is simply tried again next tick.
   try {
     db.pragma('busy_timeout = 5000')
     const [p] = db.pragma('wal_checkpoint(PASSIVE)')
-    // Past the bound, or idle with everything copied (then TRUNCATE has nothing to copy and only cuts the file).
     const caughtUp = p && p.log > 0 && p.log === p.checkpointed
-    if (walBytes() > workerData.maxWalBytes || caughtUp) {
+    const paused = caughtUp && p.log === lastLog
+    lastLog = p ? p.log : -1
+    if (paused) {
       db.pragma('busy_timeout = ' + workerData.truncateBusyMs)
       const [r] = db.pragma('wal_checkpoint(TRUNCATE)')
       parentPort.postMessage({ truncated: r && r.busy === 0 })
+      lastLog = -1
+    } else if (caughtUp || walBytes() > workerData.maxWalBytes) {
+      db.pragma('busy_timeout = ' + workerData.truncateBusyMs)
+      db.pragma('wal_checkpoint(RESTART)')
     }
   } catch {}
 }, workerData.intervalMs)
@@ -71,9 +86,9 @@ parentPort.on('message', (m) => {
 
 export interface WalCheckpointerOptions {
   intervalMs?: number
-  /** Past this size the log is checkpointed with TRUNCATE (HEARTH_WAL_MAX_BYTES). */
+  /** Past this size the log is checkpointed with RESTART, and cut back to it (HEARTH_WAL_MAX_BYTES). */
   maxWalBytes?: number
-  /** Longest a TRUNCATE checkpoint waits on readers/writers before it gives up for this tick. */
+  /** Longest a RESTART or TRUNCATE checkpoint waits on readers/writers before it gives up for this tick. */
   truncateBusyMs?: number
   /** Called after each TRUNCATE attempt (tests and metrics). */
   onTruncate?: (done: boolean) => void
