@@ -78,4 +78,21 @@ describe('SigningKeyVault', () => {
     await v.keypair('did:plc:k0', first)
     expect(v.cachedKeys).toBe(before)
   })
+
+  it('holds its cached copies in memory of their own, never a slice of the shared Buffer pool', async () => {
+    // A pool slice keeps its whole 8 KiB pool block alive: with thousands of
+    // cached keys that was ~4 KB per account outside the heap.
+    const v = new SigningKeyVault(kek)
+    const { privateKey } = await newKey()
+    for (let i = 0; i < 20; i++) {
+      const sealed = Buffer.from(v.seal(`did:plc:p${i}`, privateKey)) // a pooled Buffer, as a small copy is
+      expect(sealed.buffer.byteLength).toBeGreaterThan(sealed.length)
+      const keypair = await v.keypair(`did:plc:p${i}`, sealed)
+      const cached = (v as unknown as { cache: Map<string, { sealed: Buffer; keypair: { publicKeyBytes(): Uint8Array } }> }).cache.get(`did:plc:p${i}`)!
+      expect(cached.sealed.buffer.byteLength).toBe(cached.sealed.length)
+      expect(keypair.publicKeyBytes().buffer.byteLength).toBe(keypair.publicKeyBytes().length)
+      // And the cached copy still answers for the same sealed bytes.
+      expect(await v.keypair(`did:plc:p${i}`, sealed)).toBe(keypair)
+    }
+  })
 })
