@@ -1,7 +1,8 @@
 /**
  * An account's secp256k1 signing key, signing with libsecp256k1 (the
- * `secp256k1` package's native binding, prebuilt for Linux, macOS and
- * Windows) where it loads: ~0.06 ms a signature instead of ~0.45 ms in
+ * `secp256k1` package's native binding, prebuilt for Linux x64, macOS arm64
+ * and Windows x64; its install script, which would compile it elsewhere, is
+ * not run) where it loads: ~0.06 ms a signature instead of ~0.45 ms in
  * @noble/curves, which made signing the largest single item of a
  * createRecord. It is the same key and the same did:key either way, and
  * both give the 64-byte low-S compact signatures AT Protocol verifies
