@@ -24,6 +24,7 @@ import type { Logger } from '../logger.js'
 import type { ServiceJwtIssuer } from '../auth/service-jwt-issuer.js'
 import { ForwardedError, HearthError } from '../errors/hearth-error.js'
 import type { ProxyTarget } from './proxy-targets.js'
+import { readChunksWithin } from '../net/read-limited.js'
 
 /** Request headers passed on to the service (besides the body's own). */
 const REQUEST_HEADERS = ['accept-language', 'atproto-accept-labelers', 'x-bsky-topics']
@@ -206,19 +207,12 @@ function errorNameFor(status: number): string {
 async function readText(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<string | null> {
   if (!body) return ''
   const reader = body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.length
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {})
-      return null
-    }
-    chunks.push(value)
+  const bytes = await readChunksWithin(reader, maxBytes)
+  if (!bytes) {
+    await reader.cancel().catch(() => {})
+    return null
   }
-  return Buffer.concat(chunks).toString('utf8')
+  return new TextDecoder().decode(bytes)
 }
 
 /** Counts bytes passing through; past `limit`, calls `onExceeded` and fails the stream. */

@@ -10,6 +10,7 @@
  * const bytes = await readBodyOnce(c.req.raw, config.maxJsonBodyBytes)
  */
 import { XrpcError } from './xrpc-error.js'
+import { readChunksWithin } from '../net/read-limited.js'
 
 const bodies = new WeakMap<Request, Promise<Uint8Array>>()
 
@@ -52,19 +53,12 @@ export async function readLimited(req: Request, limit: number): Promise<Uint8Arr
   }
   if (!req.body) return new Uint8Array(0)
   const reader = req.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.length
-    if (size > limit) {
-      drainInBackground(reader)
-      throw tooLarge(limit)
-    }
-    chunks.push(value)
+  const bytes = await readChunksWithin(reader, limit)
+  if (!bytes) {
+    drainInBackground(reader)
+    throw tooLarge(limit)
   }
-  return Buffer.concat(chunks)
+  return bytes
 }
 
 /** Most bytes of an oversized body read and thrown away so that the client gets its 413. */
