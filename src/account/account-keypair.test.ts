@@ -14,10 +14,10 @@ describe('accountKeypair', () => {
     if (prebuilt) expect(nativeSigning).toBe(true)
   })
 
-  for (const nativeSigning of [true, false]) {
-    it(`${nativeSigning ? 'native' : '@atproto/crypto'}: the did:key of the same key, and low-S signatures that verify strictly`, async () => {
+  for (const native of [true, false]) {
+    it(`${native ? 'native' : '@atproto/crypto'}: the did:key of the same key, and low-S signatures that verify strictly`, async () => {
       const reference = await Secp256k1Keypair.create({ exportable: true })
-      const keypair = await accountKeypair(await reference.export(), { nativeSigning })
+      const keypair = await accountKeypair(await reference.export(), { nativeSigning: native })
       expect(keypair.did()).toBe(reference.did())
       expect(keypair.jwtAlg).toBe('ES256K')
       expect(Buffer.from(keypair.publicKeyBytes())).toEqual(Buffer.from(reference.publicKeyBytes()))
