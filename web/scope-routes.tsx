@@ -165,8 +165,8 @@ export function scopeRoutes(ctx: AppContext, w: WebSignIn, names: AppNames): Hon
             .map((k) => k.slice('scope:'.length))
           const length = GRANT_LENGTHS.find((l) => l.value === (form.length ?? ''))
           if (!length) return approvePage(c, me, request, 'Choose how long the grant lasts.', 400)
-          const grantExpiresAt = length.days === null ? null : Date.now() + length.days * 24 * 3600_000
-          decided = requests.approve(id, me.account.did, chosen, { grantExpiresAt }).request
+          const grantForMs = length.days === null ? null : length.days * 24 * 3600_000
+          decided = requests.approve(id, me.account.did, chosen, { grantForMs }).request
         } else {
           return approvePage(c, me, request, 'Choose Approve or Deny.', 400)
         }

@@ -127,9 +127,11 @@ export class AccessRequests {
    * Approves `scopes` (a non-empty subset of those requested) for `decider`,
    * making the grant in the same transaction. Throws 404 for a request that
    * is not there or not addressed to `decider`, 409 when it is no longer
-   * pending, 400 for scopes it did not ask for.
+   * pending, 400 for scopes it did not ask for. `grantForMs` is how long the
+   * grant lasts (none: until revoked), counted from the same `now` the grant
+   * is created at.
    */
-  approve(id: string, decider: string, scopes: string[], opts: { grantExpiresAt?: number | null } = {}, now = Date.now()): { request: AccessRequest; grant: Grant } {
+  approve(id: string, decider: string, scopes: string[], opts: { grantForMs?: number | null } = {}, now = Date.now()): { request: AccessRequest; grant: Grant } {
     const request = this.decidable(id, decider, now)
     const chosen = [...new Set(scopes)]
     if (chosen.length === 0) throw invalidRequest('Choose at least one scope to approve, or deny the request')
@@ -138,7 +140,7 @@ export class AccessRequests {
     const ordered = request.requested.filter((s) => chosen.includes(s))
     return this.db.transaction(() => {
       const grant = this.grants.create(
-        { owner: decider, grantee: request.appDid, scopes: ordered, expiresAt: opts.grantExpiresAt ?? null, requestId: id },
+        { owner: decider, grantee: request.appDid, scopes: ordered, expiresAt: opts.grantForMs == null ? null : now + opts.grantForMs, requestId: id },
         now,
       )
       const changed = this.approveStmt.run(JSON.stringify(ordered), grant.id, decider, now, id, now, decider).changes
