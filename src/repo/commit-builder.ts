@@ -17,7 +17,7 @@ import { encode as cborEncode } from '@atproto/lex-cbor'
 import { parseCid, type Cid } from '@atproto/lex-data'
 import { cidForBytes, type PreparedWrite } from './prepare-writes.js'
 import type { SqlRepoStorage } from './sql-repo-storage.js'
-import { blockEntriesByString } from './raw-block-map.js'
+import { blockEntriesByString, cidStrings } from './raw-block-map.js'
 import './mst-serialize-memo.js'
 import './block-map-merge.js'
 import { trimToPaths } from './mst-trim.js'
@@ -42,15 +42,15 @@ export async function buildCommit(
   keypair: Keypair,
 ): Promise<{ commit: CommitData; next: RepoHead }> {
   let data = head.data
-  const leaves = new BlockMap()
+  const leaves = new Map<string, { cid: Cid; bytes: Uint8Array }>()
   for (const w of writes) {
     const key = `${w.collection}/${w.rkey}`
     if (w.action === 'create') {
       data = await data.add(key, w.cid)
-      leaves.set(w.cid, w.bytes)
+      leaves.set(w.cid.toString(), w)
     } else if (w.action === 'update') {
       data = await data.update(key, w.cid)
-      leaves.set(w.cid, w.bytes)
+      leaves.set(w.cid.toString(), w)
     } else {
       data = await data.delete(key)
     }
@@ -71,10 +71,19 @@ export async function buildCommit(
       relevantBlocks.set(parseCid(cid), bytes)
     }
   }
-  const added = leaves.getMany(diff.newLeafCids.toList())
-  if (added.missing.length > 0) throw new Error(`commit is missing leaf blocks: ${added.missing.join(', ')}`)
-  newBlocks.addMap(added.blocks)
-  relevantBlocks.addMap(added.blocks)
+  // The diff names new leaves by CID string; the writes hold the CID objects
+  // (CidSet.toList would parse each string back into a new one).
+  const missing: string[] = []
+  for (const cid of cidStrings(diff.newLeafCids)) {
+    const leaf = leaves.get(cid)
+    if (!leaf) {
+      missing.push(cid)
+      continue
+    }
+    newBlocks.set(leaf.cid, leaf.bytes)
+    relevantBlocks.set(leaf.cid, leaf.bytes)
+  }
+  if (missing.length > 0) throw new Error(`commit is missing leaf blocks: ${missing.join(', ')}`)
 
   const rev = TID.nextStr(head.commit.rev)
   const commit = await signCommit({ did: head.did, version: 3, rev, prev: null, data: dataCid }, keypair)

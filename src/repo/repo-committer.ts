@@ -63,6 +63,18 @@ export class RepoCommitter {
     return loadHead(storage, did, root)
   }
 
+  /**
+   * The repository's root as repo_root holds it. While it is the cached
+   * head's, that head's CID object stands for it: parsing the string anew
+   * costs a base32 decode and a multiformats CID on every commit.
+   */
+  private storedRoot(key: string, did: string, scope: string): Cid | null {
+    const row = this.deps.tables.getRoot.get(did, scope)
+    if (!row) return null
+    const cached = this.heads.get(key)
+    return cached && cached.cid.toString() === row.cid ? cached.cid : parseCid(row.cid)
+  }
+
   private remember(key: string, head: RepoHead): void {
     this.heads.delete(key)
     this.heads.set(key, head)
@@ -158,7 +170,8 @@ export class RepoCommitter {
     if (writes.length === 0) throw invalidRequest('No writes given')
     return lock.run(lockKey(did, scope), async () => {
       const storage = new SqlRepoStorage(tables, did, scope)
-      const root = await storage.getRoot()
+      const key = lockKey(did, scope)
+      const root = this.storedRoot(key, did, scope)
       if (!root) throw new RepoNotFound(`No repository for ${did}`)
       if (opts.swapCommit !== undefined && root.toString() !== opts.swapCommit) {
         throw new InvalidSwap(`Commit was at ${root.toString()}`)
@@ -200,7 +213,6 @@ export class RepoCommitter {
       }
 
       const eventOps = netOps(order, before, after)
-      const key = lockKey(did, scope)
       const head = await this.head(storage, key, did, root)
       const keypair = await this.deps.keypair(did)
       const { commit, next } = await buildCommit(head, writes, keypair)
