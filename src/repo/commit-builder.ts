@@ -8,12 +8,12 @@
  * was the largest part of a commit's CPU time. Here the new tree is kept as
  * the next head, and each record's bytes and CID come from prepareWrite.
  * The steps are the library's own, through its public pieces: MST edits,
- * DataDiff, covering proofs, signCommit.
+ * DataDiff, covering proofs; the commit is signed as `signCommit` does, its
+ * bytes written by src/repo/commit-cbor.ts.
  */
-import { BlockMap, DataDiff, MST, def, ensureV3Commit, signCommit, type CommitData, type Commit } from '@atproto/repo'
+import { BlockMap, DataDiff, MST, def, ensureV3Commit, type CommitData, type Commit } from '@atproto/repo'
 import type { Keypair } from '@atproto/crypto'
 import { TID } from '@atproto/common'
-import { encode as cborEncode } from '@atproto/lex-cbor'
 import { parseCid, type Cid } from '@atproto/lex-data'
 import { cidForBytes, type PreparedWrite } from './prepare-writes.js'
 import type { SqlRepoStorage } from './sql-repo-storage.js'
@@ -21,6 +21,7 @@ import { blockEntriesByString, cidStrings } from './raw-block-map.js'
 import './mst-serialize-memo.js'
 import './block-map-merge.js'
 import { trimToPaths } from './mst-trim.js'
+import { signCommitBytes } from './commit-cbor.js'
 
 /** A repository's current commit and its (partly loaded) tree. */
 export interface RepoHead {
@@ -86,8 +87,7 @@ export async function buildCommit(
   if (missing.length > 0) throw new Error(`commit is missing leaf blocks: ${missing.join(', ')}`)
 
   const rev = TID.nextStr(head.commit.rev)
-  const commit = await signCommit({ did: head.did, version: 3, rev, prev: null, data: dataCid }, keypair)
-  const commitBytes = cborEncode(commit as never)
+  const { commit, bytes: commitBytes } = await signCommitBytes({ did: head.did, version: 3, rev, prev: null, data: dataCid }, keypair)
   const commitCid = cidForBytes(commitBytes)
   newBlocks.set(commitCid, commitBytes)
   relevantBlocks.set(commitCid, commitBytes)
