@@ -20,7 +20,7 @@ import readline from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { AtpAgent } from '@atproto/api'
 import { startEmbeddedPlc } from '../src/identity/embedded-plc.js'
-import { spawnHearth } from './bench-server.js'
+import { peakRssMiB, spawnHearth } from './bench-server.js'
 
 const args = process.argv.slice(2)
 const reference = args.includes('--reference')
@@ -110,6 +110,7 @@ try {
       perSec: Math.round(count / secs),
       serverCpuMsPerRequest: Number((cpu / count).toFixed(3)),
       clientCpuMsPerRequest: Number(((client.user + client.system) / 1000 / count).toFixed(3)),
+      serverPeakRssMiB: peakRssMiB(server.pid),
     }),
   )
 } finally {

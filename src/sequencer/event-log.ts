@@ -223,9 +223,17 @@ export class EventLog {
   }
 }
 
+/** Each message type's frame header, encoded once: there are a handful of types. */
+const frameHeaders = new Map<string, Uint8Array>()
+
 /** A firehose message frame: DAG-CBOR header `{ op: 1, t }` followed by the DAG-CBOR body. */
 export function encodeFrame(type: string, body: object): Uint8Array {
-  return Buffer.concat([cborEncode({ op: 1, t: type } as never), cborEncode(body as never)])
+  let header = frameHeaders.get(type)
+  if (!header) {
+    header = cborEncode({ op: 1, t: type } as never)
+    frameHeaders.set(type, header)
+  }
+  return Buffer.concat([header, cborEncode(body as never)])
 }
 
 /** An error frame: header `{ op: -1 }`, body `{ error, message }`. */
