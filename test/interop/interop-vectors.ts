@@ -34,3 +34,15 @@ export function label(s: string): string {
   const shown = JSON.stringify(s)
   return shown.length > 60 ? `${shown.slice(0, 50)}…(${s.length} chars)` : shown
 }
+
+/** One case of firehose/commit-proof-fixtures.json: a tree, a commit's adds and deletes, the roots around it and its proof. */
+export interface ProofFixture {
+  comment: string
+  leafValue: string
+  keys: string[]
+  adds: string[]
+  dels: string[]
+  rootBeforeCommit: string
+  rootAfterCommit: string
+  blocksInProof: string[]
+}

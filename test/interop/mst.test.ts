@@ -10,7 +10,10 @@ import { BlockMap, MST, MemoryBlockstore, mstUtil } from '@atproto/repo'
 import { parseCid, type Cid } from '@atproto/lex-data'
 import { openDatabase } from '../../src/db/open-database.js'
 import { BlockTables, SqlRepoStorage } from '../../src/repo/sql-repo-storage.js'
-import { json, label, lines } from './interop-vectors.js'
+import { json, label, lines, type ProofFixture } from './interop-vectors.js'
+// As in the server: MST nodes serialised once each, by Hearth's fixed-shape encoder
+// (src/repo/mst-node-cbor.ts). The fixtures' roots are then that encoder's bytes.
+import '../../src/repo/mst-serialize-memo.js'
 
 const { leadingZerosOnHash, countPrefixLen, isValidMstKey } = mstUtil
 
@@ -79,17 +82,6 @@ describe('example keys in a tree on SqlRepoStorage', () => {
     db.close()
   })
 })
-
-interface ProofFixture {
-  comment: string
-  leafValue: string
-  keys: string[]
-  adds: string[]
-  dels: string[]
-  rootBeforeCommit: string
-  rootAfterCommit: string
-  blocksInProof: string[]
-}
 
 describe('commit-proof fixtures', () => {
   for (const f of json<ProofFixture[]>('firehose/commit-proof-fixtures.json')) {
