@@ -7,7 +7,7 @@
  */
 import { encode as cborEncode } from '@atproto/lex-cbor'
 import { isCid, type Cid } from '@atproto/lex-data'
-import { CborWriter, cidLen } from './cbor-writer.js'
+import { CborWriter, asciiLen, cidLen, headLen } from './cbor-writer.js'
 
 export function varint(n: number): Uint8Array {
   const out: number[] = []
@@ -31,7 +31,7 @@ export function carHeader(root: Cid | null): Uint8Array {
  */
 export function headerBytes(root: Cid | null): Uint8Array {
   if (root !== null && !isCid(root)) return cborEncode({ version: 1, roots: [root] } as never)
-  const w = new CborWriter(1 + 6 + 1 + (root ? cidLen(root) : 0) + 8 + 1)
+  const w = new CborWriter(headLen(2) + asciiLen('roots') + headLen(1) + (root ? cidLen(root) : 0) + asciiLen('version') + headLen(1))
   w.map(2)
   w.text('roots')
   w.array(root ? 1 : 0)

@@ -40,13 +40,13 @@ export function encodeCommit(c: CommitFields): Uint8Array {
   const sig = c.sig
   const fields = sig ? 6 : 5
   const size =
-    1 +
-    (4 + asciiLen(c.did)) +
-    (4 + asciiLen(c.rev)) +
-    (sig ? 4 + bytesLen(sig) : 0) +
-    (5 + cidLen(c.data)) +
-    (5 + cidLen(c.prev)) +
-    (8 + headLen(c.version))
+    headLen(fields) +
+    (asciiLen('did') + asciiLen(c.did)) +
+    (asciiLen('rev') + asciiLen(c.rev)) +
+    (sig ? asciiLen('sig') + bytesLen(sig) : 0) +
+    (asciiLen('data') + cidLen(c.data)) +
+    (asciiLen('prev') + cidLen(c.prev)) +
+    (asciiLen('version') + headLen(c.version))
   const w = new CborWriter(size)
   w.map(fields)
   w.text('did')

@@ -14,15 +14,15 @@
  */
 import { encode as lexEncode } from '@atproto/lex-cbor'
 import { isCid, type Cid } from '@atproto/lex-data'
-import { CborWriter, bytesLen, cidLen, fitsHead, headLen } from './cbor-writer.js'
+import { CborWriter, asciiLen, bytesLen, cidLen, fitsHead, headLen } from './cbor-writer.js'
 
 export interface NodeData {
   l: Cid | null
   e: { p: number; k: Uint8Array; v: Cid; t: Cid | null }[]
 }
 
-/** A one-character map key: its text head and the character. */
-const KEY_LEN = 2
+/** Every map key here is one character: its text head and the character. */
+const KEY_LEN = asciiLen('e')
 
 function shapeIsPlain(data: NodeData): boolean {
   if (data.l !== null && !isCid(data.l)) return false
@@ -36,9 +36,9 @@ function shapeIsPlain(data: NodeData): boolean {
 
 export function encodeNodeData(data: NodeData): Uint8Array {
   if (!shapeIsPlain(data)) return lexEncode(data as never)
-  let size = 1 + KEY_LEN + headLen(data.e.length) + KEY_LEN + cidLen(data.l)
+  let size = headLen(2) + KEY_LEN + headLen(data.e.length) + KEY_LEN + cidLen(data.l)
   for (const entry of data.e) {
-    size += 1 + KEY_LEN + bytesLen(entry.k) + KEY_LEN + headLen(entry.p) + KEY_LEN + cidLen(entry.t) + KEY_LEN + cidLen(entry.v)
+    size += headLen(4) + KEY_LEN + bytesLen(entry.k) + KEY_LEN + headLen(entry.p) + KEY_LEN + cidLen(entry.t) + KEY_LEN + cidLen(entry.v)
   }
   const w = new CborWriter(size)
   w.map(2)
