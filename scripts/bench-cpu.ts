@@ -30,10 +30,10 @@ const count = Number(countArg ?? (mode === 'create' ? 1000 : 20000))
 const collection = 'app.bsky.feed.post'
 const post = (text: string) => ({ $type: collection, text, createdAt: new Date().toISOString() })
 
-/** utime + stime of a process, in ms (Linux, 100 ticks/s). */
-function cpuMs(pid: number): number {
+/** utime and stime of a process, in ms (Linux, 100 ticks/s): user code, and the kernel working for it (sockets, files). */
+function cpuTimes(pid: number): { user: number; system: number } {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10
+  return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 }
 }
 
 /** The server under test: Hearth as `npm start` runs it, or the reference PDS. */
@@ -71,7 +71,7 @@ try {
     const res = await agent.com.atproto.repo.createRecord({ repo: did, collection, record: post(`warm ${i}`) })
     rkeys.push(res.data.uri.split('/').pop()!)
   }
-  const cpu0 = cpuMs(server.pid)
+  const cpu0 = cpuTimes(server.pid)
   const client0 = process.cpuUsage()
   const t0 = performance.now()
   if (mode === 'get-api') {
@@ -100,7 +100,8 @@ try {
     for (let i = 0; i < count; i++) await agent.com.atproto.repo.createRecord({ repo: did, collection, record: post(`bench ${i}`) })
   }
   const secs = (performance.now() - t0) / 1000
-  const cpu = cpuMs(server.pid) - cpu0
+  const cpu1 = cpuTimes(server.pid)
+  const cpu = cpu1.user + cpu1.system - cpu0.user - cpu0.system
   const client = process.cpuUsage(client0)
   console.log(
     JSON.stringify({
@@ -109,6 +110,7 @@ try {
       requests: count,
       perSec: Math.round(count / secs),
       serverCpuMsPerRequest: Number((cpu / count).toFixed(3)),
+      serverKernelMsPerRequest: Number(((cpu1.system - cpu0.system) / count).toFixed(3)),
       clientCpuMsPerRequest: Number(((client.user + client.system) / 1000 / count).toFixed(3)),
       serverPeakRssMiB: peakRssMiB(server.pid),
     }),

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { AppContext } from './context.js'
 import { xrpcRouter } from './xrpc/xrpc-router.js'
+import { leanReads, type LeanListener } from './xrpc/lean-reads.js'
 import { cutMessage, serverFault } from './xrpc/server-faults.js'
 import { serverMethods } from './xrpc/com/atproto/server/index.js'
 import { repoMethods } from './xrpc/com/atproto/repo/index.js'
@@ -27,6 +28,8 @@ import { firehoseSocketServer, SUBSCRIBE_REPOS_PATH } from './sequencer/firehose
 export interface BuiltApp {
   app: Hono
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean
+  /** The lean read path (src/xrpc/lean-reads.ts): answers and returns true, or returns false. */
+  leanRead: LeanListener
   closeSockets(): Promise<void>
 }
 
@@ -42,7 +45,8 @@ export function buildApp(ctx: AppContext, opts: { branding?: PageBranding } = {}
   app.get(SUBSCRIBE_REPOS_PATH, (c) =>
     c.json({ error: 'InvalidRequest', message: 'subscribeRepos is a WebSocket: connect with Upgrade: websocket' }, 426),
   )
-  app.route('/', xrpcRouter(ctx, [...serverMethods, ...repoMethods, ...syncMethods, ...identityMethods, ...hearthMethods, ...actorMethods, ...feedMethods], { fallback: proxyFallback(ctx) }))
+  const methods = [...serverMethods, ...repoMethods, ...syncMethods, ...identityMethods, ...hearthMethods, ...actorMethods, ...feedMethods]
+  app.route('/', xrpcRouter(ctx, methods, { fallback: proxyFallback(ctx) }))
   // The web page's moves send their standard calls to this app, in-process.
   ctx.moves.moveIns.serveThrough((req) => app.fetch(req))
   app.notFound((c) => c.json({ error: 'NotFound', message: cutMessage(`Nothing at ${c.req.path}`) }, 404))
@@ -61,6 +65,7 @@ export function buildApp(ctx: AppContext, opts: { branding?: PageBranding } = {}
   return {
     app,
     upgrade: (req, socket, head) => firehoseSockets.upgrade(req, socket, head),
+    leanRead: leanReads(ctx, methods),
     closeSockets: () => firehoseSockets.close(),
   }
 }

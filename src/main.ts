@@ -4,7 +4,7 @@
  * open; SIGTERM/SIGINT close it cleanly (src/ops/lifecycle.ts).
  */
 import { serve } from '@hono/node-server'
-import type { Server } from 'node:http'
+import http, { type Server } from 'node:http'
 import type { Pds } from './index.js'
 import { ConfigError, loadConfig } from './config.js'
 import { createLogger } from './logger.js'
@@ -24,7 +24,14 @@ async function main() {
   const logger = createLogger(config.logLevel)
   const gate = startupGate()
   let pds: Pds | null = null
-  const server = serve({ fetch: gate.fetch, port: config.port, hostname: config.host }, (info) => {
+  // Set once Hearth is ready, cleared when it starts to stop: until then every request goes through the gate.
+  let leanRead: Pds['leanRead'] | null = null
+  // The lean read path answers the hottest public reads before @hono/node-server's listener (src/xrpc/lean-reads.ts).
+  const createServer = ((opts: http.ServerOptions, listener: http.RequestListener) =>
+    http.createServer(opts, (req, res) => {
+      if (!leanRead?.(req, res)) void listener(req, res)
+    })) as typeof http.createServer
+  const server = serve({ fetch: gate.fetch, port: config.port, hostname: config.host, createServer }, (info) => {
     logger.info({ port: info.port, publicUrl: config.publicUrl, dataDir: config.dataDir }, 'hearth listening')
   }) as Server
   // A taken or forbidden port is the operator's to fix: say which, and how, not a stack trace.
@@ -58,16 +65,19 @@ async function main() {
     log: (msg, extra) => logger.info(extra ?? {}, msg),
     exit: (code) => process.exit(code),
   })
-  process.on('SIGTERM', () => {
-    logger.info({ signal: 'SIGTERM' }, 'shutting down')
+  let stopping = false
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'shutting down')
+    // From here the gate answers every request (503 ShuttingDown), the lean ones too.
+    stopping = true
+    leanRead = null
     void stop()
-  })
-  process.on('SIGINT', () => {
-    logger.info({ signal: 'SIGINT' }, 'shutting down')
-    void stop()
-  })
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
   pds = await starting
   gate.ready(pds.app.fetch)
+  if (!stopping) leanRead = pds.leanRead
   logger.info({ controlSocket: pds.controlSocket }, 'hearth ready')
 }
 

@@ -33,8 +33,32 @@ export interface RequestObserverOptions {
 
 const SAFE_ID = /^[A-Za-z0-9._-]{8,64}$/
 
-export function requestObserver(opts: RequestObserverOptions): MiddlewareHandler {
-  const routeOf = opts.routeOf ?? defaultRouteOf
+/** The end of one request, as the log line and the metrics take it. */
+export interface FinishedRequest {
+  requestId: string
+  method: string
+  /** The path without its query string. */
+  path: string
+  route: string
+  status: number
+  seconds: number
+  /** The client's address; asked only when a line is written. */
+  ip: () => string
+}
+
+/**
+ * The part of the observer that does not depend on Hono: request ids, the
+ * metrics and the log line. The middleware below and the lean read path
+ * (src/xrpc/lean-reads.ts) both record through it, so a request is counted
+ * and logged the same whichever path answered it.
+ */
+export interface RequestRecorder {
+  /** The id for a request: the caller's own when it looks like one, else a new one. */
+  requestId(incoming: string | undefined): string
+  finish(r: FinishedRequest): void
+}
+
+export function requestRecorder(opts: Omit<RequestObserverOptions, 'routeOf' | 'trustProxy'>): RequestRecorder {
   // prom-client hashes a labels object on every call; its bound children do
   // not. Label values are few (routeOf promises it), so the maps stay small.
   const counters = new Map<string, { inc(): void }>()
@@ -51,11 +75,36 @@ export function requestObserver(opts: RequestObserverOptions): MiddlewareHandler
     if (!child) timers.set(key, (child = opts.metrics.httpDuration.labels(method, route)))
     child.observe(seconds)
   }
+  return {
+    // A proxy's id is kept when it looks like one, so lines can be joined across hops.
+    requestId: (incoming) => (incoming && SAFE_ID.test(incoming) ? incoming : crypto.randomUUID()),
+    finish(r) {
+      count(r.method, r.route, String(r.status))
+      time(r.method, r.route, r.seconds)
+      // Built only when it will be written: most benchmarks and busy servers run above info.
+      if (r.status >= 500 || opts.logger.isLevelEnabled('info')) {
+        const line = {
+          reqId: r.requestId,
+          listener: opts.listener,
+          method: r.method,
+          path: r.path,
+          status: r.status,
+          ms: Math.round(r.seconds * 1e4) / 10,
+          ...(opts.listener === 'public' ? { ip: r.ip() } : {}),
+        }
+        if (r.status >= 500) opts.logger.error(line, 'request failed')
+        else opts.logger.info(line, 'request')
+      }
+    },
+  }
+}
+
+export function requestObserver(opts: RequestObserverOptions): MiddlewareHandler {
+  const routeOf = opts.routeOf ?? defaultRouteOf
+  const recorder = requestRecorder(opts)
   return async (c, next) => {
     const started = process.hrtime.bigint()
-    // A proxy's id is kept when it looks like one, so lines can be joined across hops.
-    const incoming = c.req.header('x-request-id')
-    const requestId = incoming && SAFE_ID.test(incoming) ? incoming : crypto.randomUUID()
+    const requestId = recorder.requestId(c.req.header('x-request-id'))
     c.set('requestId', requestId)
     // Set before the response exists: adding it to a finished response makes
     // @hono/node-server rebuild that response as a full web Response and
@@ -68,25 +117,15 @@ export function requestObserver(opts: RequestObserverOptions): MiddlewareHandler
       failed = err
       throw err
     } finally {
-      const status = failed ? 500 : c.res.status
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9
-      const route = routeOf(c)
-      count(c.req.method, route, String(status))
-      time(c.req.method, route, seconds)
-      // Built only when it will be written: most benchmarks and busy servers run above info.
-      if (status >= 500 || opts.logger.isLevelEnabled('info')) {
-        const line = {
-          reqId: requestId,
-          listener: opts.listener,
-          method: c.req.method,
-          path: c.req.path,
-          status,
-          ms: Math.round(seconds * 1e4) / 10,
-          ...(opts.listener === 'public' ? { ip: clientAddress(c, opts.trustProxy) } : {}),
-        }
-        if (status >= 500) opts.logger.error(line, 'request failed')
-        else opts.logger.info(line, 'request')
-      }
+      recorder.finish({
+        requestId,
+        method: c.req.method,
+        path: c.req.path,
+        route: routeOf(c),
+        status: failed ? 500 : c.res.status,
+        seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        ip: () => clientAddress(c, opts.trustProxy),
+      })
     }
   }
 }

@@ -16,6 +16,9 @@ const ALLOW_METHODS = 'GET,HEAD,POST,OPTIONS'
 const ALLOW_HEADERS = 'authorization,content-type,atproto-accept-labelers,atproto-proxy,dpop'
 const EXPOSE_HEADERS = 'ratelimit-limit,ratelimit-remaining,ratelimit-reset,ratelimit-policy,dpop-nonce,www-authenticate,x-request-id'
 
+/** What every XRPC answer carries for browsers (the lean read path sends the same). */
+export const XRPC_ANSWER_CORS = { 'access-control-allow-origin': '*', 'access-control-expose-headers': EXPOSE_HEADERS } as const
+
 export function xrpcCors(): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.method === 'OPTIONS') {
@@ -26,8 +29,8 @@ export function xrpcCors(): MiddlewareHandler {
         'access-control-max-age': '86400',
       })
     }
-    c.header('access-control-allow-origin', '*')
-    c.header('access-control-expose-headers', EXPOSE_HEADERS)
+    c.header('access-control-allow-origin', XRPC_ANSWER_CORS['access-control-allow-origin'])
+    c.header('access-control-expose-headers', XRPC_ANSWER_CORS['access-control-expose-headers'])
     await next()
   }
 }

@@ -35,6 +35,12 @@ export interface XrpcMethod<P = any, I = any> {
   auth: AuthMode
   /** Skip JSON parsing: the handler reads the raw body (uploadBlob). */
   rawInput?: boolean
+  /**
+   * May also be answered by the lean read path (src/xrpc/lean-reads.ts): a
+   * public query whose handler is synchronous, reads only `params` and
+   * `ctx`, changes nothing, and answers JSON (JsonText or a plain object).
+   */
+  lean?: boolean
   handler: (call: XrpcCall<P, I>) => unknown | Promise<unknown>
 }
 
@@ -52,7 +58,7 @@ export function xrpcMethod<P = any, I = any>(m: XrpcMethod<P, I>): XrpcMethod<P,
 }
 
 /** What the edge needs about a method, looked up once when the router is built. */
-interface RoutedMethod {
+export interface RoutedMethod {
   method: XrpcMethod
   def: LexXrpcQuery | LexXrpcProcedure | undefined
   verb: 'GET' | 'POST'
@@ -64,13 +70,19 @@ export interface XrpcRouterOptions {
   fallback?: (c: Context, nsid: string) => Promise<Response>
 }
 
-export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[], opts: XrpcRouterOptions = {}): Hono {
+/** Each method with its lexicon definition, verb and compiled parameter check, by NSID. */
+export function routeMethods(ctx: AppContext, methods: XrpcMethod[]): Map<string, RoutedMethod> {
   const byNsid = new Map<string, RoutedMethod>()
   for (const method of methods) {
     const def = ctx.lexicons.getDef(method.nsid) as LexXrpcQuery | LexXrpcProcedure | undefined
     const checkParams = def ? compileParamsValidator(ctx.lexicons, method.nsid) : () => undefined
     byNsid.set(method.nsid, { method, def, verb: def?.type === 'procedure' ? 'POST' : 'GET', checkParams })
   }
+  return byNsid
+}
+
+export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[], opts: XrpcRouterOptions = {}): Hono {
+  const byNsid = routeMethods(ctx, methods)
   const app = new Hono()
   app.all('/xrpc/:nsid', async (c) => {
     const res = await handle(c)
@@ -95,7 +107,7 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[], opts: XrpcRou
       if (httpMethod !== verb) {
         throw new XrpcError(405, 'InvalidRequest', `${nsid} is a ${def?.type ?? 'query'}: use HTTP ${verb}`)
       }
-      const params = readParams(c, def, routed.checkParams)
+      const params = readParams(c.req.queries(), def, routed.checkParams)
       // A public method reads no credentials: skip building the request's facts (a URL parse) for nothing.
       const auth = method.auth === 'none' ? null : await ctx.requestAuth.verify(method.auth, requestFacts(c, ctx), nsid)
       const input = method.rawInput || verb === 'GET' ? undefined : await readJsonInput(c, nsid, def, ctx)
@@ -121,7 +133,7 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[], opts: XrpcRou
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
 
-function assertValidOutput(ctx: AppContext, nsid: string, json: unknown): void {
+export function assertValidOutput(ctx: AppContext, nsid: string, json: unknown): void {
   try {
     // Handlers answer in JSON form ({ $link }, blob objects); the lexicon checks typed values.
     ctx.lexicons.assertValidXrpcOutput(nsid, jsonToLex(json as never))
@@ -143,10 +155,9 @@ export function xrpcErrorResponse(c: Context, err: unknown, ctx: AppContext): Re
   return c.json({ error: 'InternalServerError', message: 'Internal Server Error' }, 500)
 }
 
-/** Query strings arrive as text: turn each into the lexicon's type, then validate. */
-function readParams(c: Context, def: LexXrpcQuery | LexXrpcProcedure | undefined, checkParams: ParamsValidator) {
+/** Query strings arrive as text (`queries`: each name's values, decoded): turn each into the lexicon's type, then validate. */
+export function readParams(query: Record<string, string[]>, def: LexXrpcQuery | LexXrpcProcedure | undefined, checkParams: ParamsValidator) {
   const props = def?.parameters?.properties ?? {}
-  const query = c.req.queries()
   const out: Record<string, unknown> = {}
   for (const [name, prop] of Object.entries(props)) {
     const values = query[name] ?? []

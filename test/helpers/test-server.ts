@@ -10,6 +10,7 @@
  * await server.close()
  */
 import fs from 'node:fs'
+import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
@@ -80,7 +81,12 @@ export async function startTestServer(
   )
   const pds = withContext(await createPds(config))
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: pds.app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s))
+    // As `npm start` serves it: the lean read path first (src/xrpc/lean-reads.ts), then the app.
+    const createServer = ((o: http.ServerOptions, listener: http.RequestListener) =>
+      http.createServer(o, (req, res) => {
+        if (!pds.leanRead(req, res)) void listener(req, res)
+      })) as typeof http.createServer
+    const s = serve({ fetch: pds.app.fetch, port, hostname: '127.0.0.1', createServer }, () => resolve(s))
   })
   server.on('upgrade', (req, socket, head) => {
     if (!pds.upgrade(req, socket, head)) socket.destroy()
