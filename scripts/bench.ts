@@ -39,8 +39,17 @@ interface Options {
   workers: number
 }
 
+/**
+ * getRecord calls in the timed part. On a 2-core machine that phase is
+ * bound by the client's CPU, and the machine's speed swings from second to
+ * second (consecutive 2,000-call blocks cost the client 0.34 to 0.82 ms a
+ * call); 4,000 calls were two seconds of Hearth, so one swing decided the
+ * figure. 20,000 calls take ~8 s on Hearth and ~40 s on the reference PDS.
+ */
+const GET_RECORDS = 20_000
+
 function parseArgs(argv: string[]): Options {
-  const o: Options = { url: 'http://localhost:2583', spawn: false, creates: 300, batches: 10, getRecords: 4000, repoSize: 3000, firehose: true, workers: 1 }
+  const o: Options = { url: 'http://localhost:2583', spawn: false, creates: 300, batches: 10, getRecords: GET_RECORDS, repoSize: 3000, firehose: true, workers: 1 }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const next = () => argv[++i]
