@@ -69,7 +69,7 @@ export interface Pds {
    * Answers the hottest public reads (getRecord) straight from the host's
    * Node request, without building web Request and Response objects or
    * running them through Hono: the same answer, headers, logs and metrics,
-   * at about half the server's cost. Returns false, touching nothing, for
+   * at about two thirds of the server's cost. Returns false, touching nothing, for
    * every other request: hand that one to `app`. Optional: `app` answers
    * these reads as well.
    *

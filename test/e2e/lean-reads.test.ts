@@ -48,7 +48,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  plain.closeAllConnections()
+  ;(plain as http.Server).closeAllConnections()
   await new Promise((r) => plain.close(r))
   await server.close({ removeData: true })
 })
