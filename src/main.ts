@@ -4,11 +4,12 @@
  * open; SIGTERM/SIGINT close it cleanly (src/ops/lifecycle.ts).
  */
 import { serve } from '@hono/node-server'
-import http, { type Server } from 'node:http'
+import type { Server } from 'node:http'
 import type { Pds } from './index.js'
 import { ConfigError, loadConfig } from './config.js'
 import { createLogger } from './logger.js'
 import { shutdownOnce, startupGate, trackRequests } from './ops/lifecycle.js'
+import { leanFirst } from './xrpc/lean-reads.js'
 
 async function main() {
   let config
@@ -27,10 +28,7 @@ async function main() {
   // Set once Hearth is ready, cleared when it starts to stop: until then every request goes through the gate.
   let leanRead: Pds['leanRead'] | null = null
   // The lean read path answers the hottest public reads before @hono/node-server's listener (src/xrpc/lean-reads.ts).
-  const createServer = ((opts: http.ServerOptions, listener: http.RequestListener) =>
-    http.createServer(opts, (req, res) => {
-      if (!leanRead?.(req, res)) void listener(req, res)
-    })) as typeof http.createServer
+  const createServer = leanFirst(() => leanRead)
   const server = serve({ fetch: gate.fetch, port: config.port, hostname: config.host, createServer }, (info) => {
     logger.info({ port: info.port, publicUrl: config.publicUrl, dataDir: config.dataDir }, 'hearth listening')
   }) as Server

@@ -10,7 +10,6 @@
  * await server.close()
  */
 import fs from 'node:fs'
-import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
@@ -19,6 +18,7 @@ import { AtpAgent } from '@atproto/api'
 import { createPds, loadConfig, type Config, type Pds } from '../../src/index.js'
 import { startEmbeddedPlc, type EmbeddedPlc } from '../../src/identity/embedded-plc.js'
 import { pdsContext } from '../../src/embed/internals.js'
+import { leanFirst } from '../../src/xrpc/lean-reads.js'
 import type { AppContext } from '../../src/context.js'
 
 export interface TestAccount {
@@ -82,11 +82,7 @@ export async function startTestServer(
   const pds = withContext(await createPds(config))
   const server: ServerType = await new Promise((resolve) => {
     // As `npm start` serves it: the lean read path first (src/xrpc/lean-reads.ts), then the app.
-    const createServer = ((o: http.ServerOptions, listener: http.RequestListener) =>
-      http.createServer(o, (req, res) => {
-        if (!pds.leanRead(req, res)) void listener(req, res)
-      })) as typeof http.createServer
-    const s = serve({ fetch: pds.app.fetch, port, hostname: '127.0.0.1', createServer }, () => resolve(s))
+    const s = serve({ fetch: pds.app.fetch, port, hostname: '127.0.0.1', createServer: leanFirst(() => pds.leanRead) }, () => resolve(s))
   })
   server.on('upgrade', (req, socket, head) => {
     if (!pds.upgrade(req, socket, head)) socket.destroy()
