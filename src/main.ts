@@ -9,7 +9,7 @@ import type { Pds } from './index.js'
 import { ConfigError, loadConfig } from './config.js'
 import { createLogger } from './logger.js'
 import { shutdownOnce, startupGate, trackRequests } from './ops/lifecycle.js'
-import { leanFirst } from './xrpc/lean-reads.js'
+import { leanFirst } from './ops/lean-first.js'
 
 async function main() {
   let config
@@ -27,7 +27,7 @@ async function main() {
   let pds: Pds | null = null
   // Set once Hearth is ready, cleared when it starts to stop: until then every request goes through the gate.
   let leanRead: Pds['leanRead'] | null = null
-  // The lean read path answers the hottest public reads before @hono/node-server's listener (src/xrpc/lean-reads.ts).
+  // The lean read path answers the hottest public reads before @hono/node-server's listener (src/xrpc/lean-reads.ts, src/ops/lean-first.ts).
   const createServer = leanFirst(() => leanRead)
   const server = serve({ fetch: gate.fetch, port: config.port, hostname: config.host, createServer }, (info) => {
     logger.info({ port: info.port, publicUrl: config.publicUrl, dataDir: config.dataDir }, 'hearth listening')

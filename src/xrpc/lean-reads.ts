@@ -19,9 +19,9 @@
  *
  * @example
  * const lean = leanReads(ctx, methods)
- * serve({ fetch: app.fetch, port, createServer: leanFirst(() => lean) })
+ * serve({ fetch: app.fetch, port, createServer: leanFirst(() => lean) })   // src/ops/lean-first.ts
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { getQueryParams } from 'hono/utils/url'
 import type { AppContext } from '../context.js'
 import { requestRecorder } from '../observability/request-observer.js'
@@ -98,14 +98,3 @@ export function leanReads(ctx: AppContext, methods: XrpcMethod[]): LeanListener 
   }
 }
 
-/**
- * A `createServer` for @hono/node-server's `serve`: each request is offered
- * to the lean listener `current()` returns (none: the app's listener only),
- * and goes to the app's listener when it is not taken.
- */
-export function leanFirst(current: () => LeanListener | null): typeof http.createServer {
-  return ((opts: http.ServerOptions, listener: http.RequestListener) =>
-    http.createServer(opts, (req, res) => {
-      if (!current()?.(req, res)) void listener(req, res)
-    })) as typeof http.createServer
-}

@@ -18,7 +18,7 @@ import { AtpAgent } from '@atproto/api'
 import { createPds, loadConfig, type Config, type Pds } from '../../src/index.js'
 import { startEmbeddedPlc, type EmbeddedPlc } from '../../src/identity/embedded-plc.js'
 import { pdsContext } from '../../src/embed/internals.js'
-import { leanFirst } from '../../src/xrpc/lean-reads.js'
+import { leanFirst } from '../../src/ops/lean-first.js'
 import type { AppContext } from '../../src/context.js'
 
 export interface TestAccount {
