@@ -25,10 +25,9 @@ async function main() {
   const logger = createLogger(config.logLevel)
   const gate = startupGate()
   let pds: Pds | null = null
-  // Set once Hearth is ready, cleared when it starts to stop: until then every request goes through the gate.
-  let leanRead: Pds['leanRead'] | null = null
-  // The lean read path answers the hottest public reads before @hono/node-server's listener (src/xrpc/lean-reads.ts, src/ops/lean-first.ts).
-  const createServer = leanFirst(() => leanRead)
+  // The lean read path answers the hottest public reads before @hono/node-server's listener
+  // (src/xrpc/lean-reads.ts, src/ops/lean-first.ts), only while the gate lets requests through to Hearth.
+  const createServer = leanFirst(() => (gate.isReady() ? (pds?.leanRead ?? null) : null))
   const server = serve({ fetch: gate.fetch, port: config.port, hostname: config.host, createServer }, (info) => {
     logger.info({ port: info.port, publicUrl: config.publicUrl, dataDir: config.dataDir }, 'hearth listening')
   }) as Server
@@ -63,19 +62,14 @@ async function main() {
     log: (msg, extra) => logger.info(extra ?? {}, msg),
     exit: (code) => process.exit(code),
   })
-  let stopping = false
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'shutting down')
-    // From here the gate answers every request (503 ShuttingDown), the lean ones too.
-    stopping = true
-    leanRead = null
     void stop()
   }
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
   pds = await starting
   gate.ready(pds.app.fetch)
-  if (!stopping) leanRead = pds.leanRead
   logger.info({ controlSocket: pds.controlSocket }, 'hearth ready')
 }
 

@@ -10,10 +10,10 @@
 import http from 'node:http'
 
 /** Answers the request and returns true, or returns false without touching it. */
-type Lean = (req: http.IncomingMessage, res: http.ServerResponse) => boolean
+export type LeanListener = (req: http.IncomingMessage, res: http.ServerResponse) => boolean
 
 /** `current()` is asked on every request: null (not ready, or stopping) sends everything to the app. */
-export function leanFirst(current: () => Lean | null): typeof http.createServer {
+export function leanFirst(current: () => LeanListener | null): typeof http.createServer {
   return ((opts: http.ServerOptions, listener: http.RequestListener) =>
     http.createServer(opts, (req, res) => {
       if (!current()?.(req, res)) void listener(req, res)

@@ -30,6 +30,8 @@ export interface StartupGate {
   ready(fetch: Fetch): void
   /** From now on every request gets 503 ShuttingDown. */
   stop(): void
+  /** True between ready() and stop(): the only stage in which requests reach the app. */
+  isReady(): boolean
 }
 
 const VERSION = '0.1.0'
@@ -66,6 +68,7 @@ export function startupGate(): StartupGate {
       stage = 'stopping'
       becameReady()
     },
+    isReady: () => stage === 'ready',
   }
 }
 

@@ -21,16 +21,15 @@
  * const lean = leanReads(ctx, methods)
  * serve({ fetch: app.fetch, port, createServer: leanFirst(() => lean) })   // src/ops/lean-first.ts
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import { getQueryParams } from 'hono/utils/url'
 import type { AppContext } from '../context.js'
 import { requestRecorder } from '../observability/request-observer.js'
 import { nodeClientAddress } from '../ops/client-address.js'
 import { XRPC_ANSWER_CORS } from '../ops/xrpc-cors.js'
+import type { LeanListener } from '../ops/lean-first.js'
 import { assertValidOutput, JsonText, readParams, routeMethods, type XrpcMethod } from './xrpc-router.js'
 
-/** Answers the request and returns true, or returns false without touching it. */
-export type LeanListener = (req: IncomingMessage, res: ServerResponse) => boolean
+export type { LeanListener }
 
 const XRPC_PREFIX = '/xrpc/'
 /**
@@ -74,9 +73,8 @@ export function leanReads(ctx: AppContext, methods: XrpcMethod[]): LeanListener 
       // Hono's own query reader, so values decode exactly as `c.req.queries()` decodes them.
       const queries = query < 0 ? {} : (getQueryParams(url) as Record<string, string[]>)
       const out = method.handler({ params: readParams(queries, def, checkParams), input: undefined, auth: null, ctx, c: undefined as never })
-      if (out instanceof JsonText) text = out.text
-      else if (out !== null && typeof out === 'object' && Object.getPrototypeOf(out) === Object.prototype) text = JSON.stringify(out)
-      else return false
+      if (!(out instanceof JsonText)) return false
+      text = out.text
       if (ctx.config.validateOutput) assertValidOutput(ctx, method.nsid, JSON.parse(text))
     } catch {
       return false

@@ -38,7 +38,7 @@ export interface XrpcMethod<P = any, I = any> {
   /**
    * May also be answered by the lean read path (src/xrpc/lean-reads.ts): a
    * public query whose handler is synchronous, reads only `params` and
-   * `ctx`, changes nothing, and answers JSON (JsonText or a plain object).
+   * `ctx`, changes nothing, and answers a JsonText.
    */
   lean?: boolean
   handler: (call: XrpcCall<P, I>) => unknown | Promise<unknown>
