@@ -22,6 +22,7 @@ import './mst-serialize-memo.js'
 import './block-map-merge.js'
 import { trimToPaths } from './mst-trim.js'
 import { signCommitBytes } from './commit-cbor.js'
+import { settleAndDiff, type SettledDiff } from './mst-settle.js'
 
 /** A repository's current commit and its (partly loaded) tree. */
 export interface RepoHead {
@@ -56,8 +57,8 @@ export async function buildCommit(
       data = await data.delete(key)
     }
   }
-  const dataCid = await data.getPointer()
-  const diff = await DataDiff.of(data, head.data)
+  const diff = settleAndDiff(data, head.data) ?? (await libraryDiff(data, head.data))
+  const dataCid = diff.pointer
   const newBlocks = diff.newMstBlocks
   const removedCids = diff.removedCids
   // The proof blocks that are not new anyway (usually few): merging whole
@@ -99,6 +100,13 @@ export async function buildCommit(
     // path, decodes nothing, and the head does not grow with the repository.
     next: { did: head.did, cid: commitCid, commit, data: trimmed(data, writes) },
   }
+}
+
+/** The same answer through @atproto/repo, should a node the fast walk needs not be in memory. */
+async function libraryDiff(data: MST, previous: MST): Promise<SettledDiff> {
+  const pointer = await data.getPointer()
+  const { newMstBlocks, newLeafCids, removedCids } = await DataDiff.of(data, previous)
+  return { pointer, newMstBlocks, newLeafCids, removedCids }
 }
 
 /**

@@ -32,8 +32,16 @@ async function serializeOnce(node: MST): Promise<Serialized> {
   return { cid: cidForBytes(bytes), bytes }
 }
 
+/** Each node's one serialization (shared by every copy of this module: the prototype is patched once). */
+const MEMO = Symbol.for('hearth.mst-serialize-memo.answers')
+const memo = ((globalThis as Record<symbol, unknown>)[MEMO] ??= new WeakMap()) as WeakMap<MST, Promise<Serialized>>
+
+/** Records a serialization made elsewhere (src/repo/mst-settle.ts), so that `serialize()` answers it. */
+export function rememberSerialized(node: MST, serialized: Serialized): void {
+  memo.set(node, Promise.resolve(serialized))
+}
+
 if (!proto[PATCHED]) {
-  const memo = new WeakMap<MST, Promise<Serialized>>()
   proto.serialize = function (this: MST) {
     let result = memo.get(this)
     if (!result) {
