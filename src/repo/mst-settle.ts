@@ -4,17 +4,19 @@
  * `await DataDiff.of(tree, previous)`.
  *
  * Both library calls walk the trees through promises (every node's entries,
- * every walker step, every serialization is awaited): measured on the
- * server, the pointer and the diff were ~0.3 ms of a createRecord's ~2.3,
- * for a commit that changes three or four nodes. What they compute is small:
+ * every walker step, every serialization is awaited). Timed inside the
+ * server, the two were ~0.28 ms of a createRecord's ~2.3 ms there; in one
+ * process, for a create in a tree of 3,000-7,000 keys, 190-216 µs against
+ * 152-169 µs for this walk (the rest is the serialization itself: encoding,
+ * hashing and a multiformats CID per new node). What they compute is small:
  * the edited tree's new nodes are exactly those whose pointer is outdated,
  * each one's content is fixed once its children are settled, and a node of
  * the old tree is gone exactly when no new node, nor any subtree a new node
  * points to unchanged, has its CID (a subtree kept unchanged is the same
  * old object, and a CID occurs once in a tree, so the walk of the old tree
  * stops there; a new node with an old node's content stands for that old
-subtree). Leaves that changed are found by comparing the leaves of
- * the dropped nodes with those of the new ones.
+ * subtree). Leaves that changed are found by comparing the leaves of the
+ * dropped nodes with those of the new ones.
  *
  * The answer has DataDiff's sets (newMstBlocks, newLeafCids, removedCids);
  * src/repo/mst-settle.test.ts compares them with the library's over random
