@@ -46,6 +46,8 @@ export class RecordIndex {
   private getContentStmt
   private listContentAsc
   private listContentDesc
+  private listAsc
+  private listDesc
 
   /** Serialised getRecord answers of public records; every write here makes its repository's entries stale. */
   readonly jsonCache: RecordJsonCache
@@ -72,6 +74,13 @@ export class RecordIndex {
     this.listContentAsc = db.prepare<[string, string, string, string, number], IndexedRecordWithContent>(
       `${WITH_CONTENT} WHERE r.did = ? AND r.scope = ? AND r.collection = ? AND r.rkey > ? ORDER BY r.rkey ASC LIMIT ?`,
     )
+    // The same pages from the record table alone, for readers that hold most records' answers already.
+    this.listDesc = db.prepare<[string, string, string, string, number], { rkey: string; cid: string }>(
+      'SELECT rkey, cid FROM record WHERE did = ? AND scope = ? AND collection = ? AND rkey < ? ORDER BY rkey DESC LIMIT ?',
+    )
+    this.listAsc = db.prepare<[string, string, string, string, number], { rkey: string; cid: string }>(
+      'SELECT rkey, cid FROM record WHERE did = ? AND scope = ? AND collection = ? AND rkey > ? ORDER BY rkey ASC LIMIT ?',
+    )
     this.collectionsStmt = db.prepare<[string, string], { collection: string; count: number }>(
       'SELECT collection, COUNT(*) AS count FROM record WHERE did = ? AND scope = ? GROUP BY collection ORDER BY collection',
     )
@@ -87,6 +96,13 @@ export class RecordIndex {
     return opts.reverse
       ? this.listContentAsc.all(did, scope, collection, opts.cursor ?? '', opts.limit)
       : this.listContentDesc.all(did, scope, collection, opts.cursor ?? '\uffff', opts.limit)
+  }
+
+  /** A page's record keys and CIDs without their blocks (order as in listWithContent). */
+  listKeys(did: string, scope: string, collection: string, opts: { limit: number; cursor?: string; reverse?: boolean }): { rkey: string; cid: string }[] {
+    return opts.reverse
+      ? this.listAsc.all(did, scope, collection, opts.cursor ?? '', opts.limit)
+      : this.listDesc.all(did, scope, collection, opts.cursor ?? '\uffff', opts.limit)
   }
 
   get(did: string, scope: string, collection: string, rkey: string): { cid: string; rev: string } | null {

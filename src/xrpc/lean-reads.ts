@@ -1,10 +1,10 @@
 /**
- * The lean read path: the hottest public reads (methods marked `lean`, such
- * as com.atproto.repo.getRecord) answered from Node's own request and
- * response, before @hono/node-server builds a web Request, Hono routes it
- * through the public edge's middleware and the answer goes back through a
- * web Response. For a getRecord that machinery was about two thirds of the
- * server's JavaScript time; the read itself is a cache hit.
+ * The lean read path: the hottest public reads (methods marked `lean`:
+ * com.atproto.repo.getRecord and listRecords) answered from Node's own
+ * request and response, before @hono/node-server builds a web Request, Hono
+ * routes it through the public edge's middleware and the answer goes back
+ * through a web Response. For a getRecord that machinery was about two
+ * thirds of the server's JavaScript time; the read itself is a cache hit.
  *
  * What the public edge does to such a request is done here too, through the
  * same code: the request id (kept from `x-request-id` when it looks like

@@ -1,6 +1,6 @@
 /**
  * The lean read path (src/xrpc/lean-reads.ts) against the full path: for the
- * requests it takes, the same status, body and headers as the Hono app gives
+ * requests it takes (getRecord, listRecords), the same status, body and headers as the Hono app gives
  * (compared over real HTTP with a second listener that only has the app);
  * the same metrics and request ids; and every request it must not take
  * (credentials, DPoP, proxying, other verbs, errors, URLs a parser would
@@ -107,6 +107,37 @@ describe('the lean read path', () => {
     }
     const value = JSON.parse((await rawGet(server.url, getRecordPath(queries[0]))).body).value
     expect(value.text).toBe('héllo "lean" path 🔥')
+  })
+
+  it('answers listRecords the same way, pages and cursors included', async () => {
+    for (let i = 0; i < 4; i++) {
+      await alice.agent.com.atproto.repo.createRecord({ repo: alice.did, collection, record: { $type: collection, text: `page ${i} ✓`, createdAt: new Date().toISOString() } })
+    }
+    const did = alice.did
+    const queries = [
+      `repo=${did}&collection=${collection}`,
+      `repo=${did}&collection=${collection}&limit=2`,
+      `repo=${alice.handle}&collection=${collection}&limit=2&reverse=true`,
+      `repo=${encodeURIComponent(did)}&collection=${collection}&limit=1&cursor=${rkey}`,
+      `repo=${did}&collection=${collection}&limit=3&reverse=false&unknown=1`,
+      `repo=${did}&collection=app.bsky.feed.like`,
+    ]
+    for (const q of queries) {
+      const { tookIt, lean, full } = await both(`/xrpc/com.atproto.repo.listRecords?${q}`)
+      expect(tookIt, q).toBe(true)
+      expect(lean.status, q).toBe(200)
+      expect(lean.body, q).toBe(full.body)
+      expect(comparable(lean.headers), q).toEqual(comparable(full.headers))
+    }
+    const page = JSON.parse((await rawGet(server.url, `/xrpc/com.atproto.repo.listRecords?${queries[1]}`)).body)
+    expect(page.records).toHaveLength(2)
+    expect(page.cursor).toBe(page.records[1].uri.split('/').pop())
+    for (const q of [`repo=${did}&collection=${collection}&limit=0`, `repo=${did}&collection=${collection}&reverse=maybe`, `repo=${did}&collection=${collection}&cursor=not%20a%20key`, `repo=did:plc:nobodyhere&collection=${collection}`]) {
+      const { tookIt, lean, full } = await both(`/xrpc/com.atproto.repo.listRecords?${q}`)
+      expect(tookIt, q).toBe(false)
+      expect(lean.status, q).toBe(400)
+      expect(lean.body, q).toBe(full.body)
+    }
   })
 
   it('leaves errors to the full path, which answers them in the XRPC shape', async () => {

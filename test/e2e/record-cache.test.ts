@@ -108,3 +108,45 @@ describe('the cached head of a repository', () => {
     for (const rkey of [spread[0], spread[50], spread[spread.length - 1]]) expect((await read(rkey)).body.value.text).toBe(rkey)
   })
 })
+
+describe('listRecords through the same cache', () => {
+  const list = async (query: string) => {
+    const res = await fetch(`${server.url}/xrpc/com.atproto.repo.listRecords?repo=${alice.did}&collection=${collection}&${query}`)
+    return { status: res.status, type: res.headers.get('content-type'), text: await res.text() }
+  }
+
+  it('answers the same bytes read cold and warm, each item being the getRecord answer', async () => {
+    const carol = await server.createAccount('carol')
+    for (let i = 0; i < 7; i++) {
+      await carol.agent.com.atproto.repo.putRecord({ repo: carol.did, collection, rkey: `c${i}`, record: { ...post(`note ${i} "quoted" ✓`), n: i } })
+    }
+    const url = `${server.url}/xrpc/com.atproto.repo.listRecords?repo=${carol.did}&collection=${collection}&limit=3`
+    const cold = await (await fetch(url)).text()
+    const warm = await fetch(url)
+    expect(warm.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(await warm.text()).toBe(cold)
+    const page = JSON.parse(cold)
+    expect(page.records.map((r: any) => r.uri.split('/').pop())).toEqual(['c6', 'c5', 'c4'])
+    expect(page.cursor).toBe('c4')
+    for (const item of page.records) {
+      const one = await fetch(`${server.url}/xrpc/com.atproto.repo.getRecord?repo=${carol.did}&collection=${collection}&rkey=${item.uri.split('/').pop()}`)
+      expect(JSON.stringify(item)).toBe(await one.text())
+    }
+    // The last page has no cursor; reverse pages from the oldest.
+    const last = JSON.parse(await (await fetch(`${url}&cursor=c1`)).text())
+    expect(last).toEqual({ records: [expect.objectContaining({ value: expect.objectContaining({ n: 0 }) })] })
+    const reversed = JSON.parse(await (await fetch(`${url}&reverse=true`)).text())
+    expect(reversed.records.map((r: any) => r.value.n)).toEqual([0, 1, 2])
+  })
+
+  it('shows an update and a delete of a record listed before', async () => {
+    await alice.agent.com.atproto.repo.putRecord({ repo: alice.did, collection, rkey: 'zz1', record: post('listed') })
+    expect(JSON.parse((await list('limit=1')).text).records[0].value.text).toBe('listed')
+    const put = await alice.agent.com.atproto.repo.putRecord({ repo: alice.did, collection, rkey: 'zz1', record: post('relisted') })
+    const after = JSON.parse((await list('limit=1')).text).records[0]
+    expect(after).toMatchObject({ cid: put.data.cid, value: { text: 'relisted' } })
+    expect((await read('zz1')).body.value.text).toBe('relisted')
+    await alice.agent.com.atproto.repo.deleteRecord({ repo: alice.did, collection, rkey: 'zz1' })
+    expect(JSON.parse((await list('limit=1')).text).records[0].uri).not.toContain('/zz1')
+  })
+})

@@ -1,12 +1,14 @@
 import type { ComAtprotoRepoListRecords } from '@atproto/api'
 import { ensureValidRecordKey } from '@atproto/syntax'
-import { xrpcMethod } from '../../../xrpc-router.js'
+import { JsonText, xrpcMethod } from '../../../xrpc-router.js'
 import { invalidRequest } from '../../../xrpc-error.js'
 import { resolveReadableRepo } from './resolve-repo.js'
 
 export default xrpcMethod<ComAtprotoRepoListRecords.QueryParams>({
   nsid: 'com.atproto.repo.listRecords',
   auth: 'none',
+  // Public, synchronous, answers a JsonText: also answered by the lean read path.
+  lean: true,
   handler({ params, ctx }) {
     const { did } = resolveReadableRepo(ctx, params.repo)
     if (params.cursor !== undefined) {
@@ -16,10 +18,11 @@ export default xrpcMethod<ComAtprotoRepoListRecords.QueryParams>({
         throw invalidRequest(`Invalid cursor: ${params.cursor}`)
       }
     }
-    return ctx.repoReader.listRecords(did, params.collection, {
+    const page = ctx.repoReader.listRecordsJson(did, params.collection, {
       limit: params.limit ?? 50,
       cursor: params.cursor,
       reverse: params.reverse ?? false,
     })
+    return new JsonText(page)
   },
 })
