@@ -11,6 +11,7 @@ import { parseCid, type Cid } from '@atproto/lex-data'
 import type { Db } from '../db/open-database.js'
 import { carBlock, carHeader } from './car-writer.js'
 import type { RecordIndex } from './record-index.js'
+import type { CachedRecordJson } from './record-json-cache.js'
 import { SqlRepoStorage, type BlockTables } from './sql-repo-storage.js'
 
 export interface RecordView {
@@ -48,15 +49,23 @@ export class RepoReader {
    * when it was read before and has not changed since.
    */
   getRecordJson(did: string, collection: string, rkey: string, cid?: string): string | null {
+    const answer = this.cachedAnswer(did, collection, rkey)
+    return answer && (!cid || answer.cid === cid) ? answer.json : null
+  }
+
+  /**
+   * A public record's getRecord answer, cached: `currentCid` (known from the
+   * record table) turns away a cached answer of another version.
+   */
+  private cachedAnswer(did: string, collection: string, rkey: string, currentCid?: string): CachedRecordJson | null {
     const cache = this.records.jsonCache
-    let hit = cache.get(did, collection, rkey)
-    if (!hit) {
-      const view = this.getRecord(did, collection, rkey)
-      if (!view) return null
-      hit = { cid: view.cid, json: JSON.stringify(view) }
-      cache.set(did, collection, rkey, hit.cid, hit.json)
-    }
-    return cid && hit.cid !== cid ? null : hit.json
+    const hit = cache.get(did, collection, rkey)
+    if (hit && (currentCid === undefined || hit.cid === currentCid)) return hit
+    const view = this.getRecord(did, collection, rkey)
+    if (!view) return null
+    const answer = { cid: view.cid, json: JSON.stringify(view) }
+    cache.set(did, collection, rkey, answer.cid, answer.json)
+    return answer
   }
 
   listRecords(did: string, collection: string, opts: { limit: number; cursor?: string; reverse?: boolean }, scope = '') {
@@ -78,21 +87,12 @@ export class RepoReader {
    * encodes nothing. Measured: see the README's Performance section.
    */
   listRecordsJson(did: string, collection: string, opts: { limit: number; cursor?: string; reverse?: boolean }): string {
-    const cache = this.records.jsonCache
     // Keys and CIDs first: a record whose answer is cached needs no block read.
-    const rows = this.records.listKeys(did, '', collection, opts)
     const items: string[] = []
+    const rows = this.records.listKeys(did, '', collection, opts)
     for (const r of rows) {
-      const hit = cache.get(did, collection, r.rkey)
-      if (hit && hit.cid === r.cid) {
-        items.push(hit.json)
-        continue
-      }
-      const entry = this.records.getWithContent(did, '', collection, r.rkey)
-      if (!entry) continue
-      const json = JSON.stringify({ uri: `at://${did}/${collection}/${r.rkey}`, cid: entry.cid, value: recordJson(entry.content) })
-      cache.set(did, collection, r.rkey, entry.cid, json)
-      items.push(json)
+      const answer = this.cachedAnswer(did, collection, r.rkey, r.cid)
+      if (answer) items.push(answer.json)
     }
     const cursor = rows.length === opts.limit ? `,"cursor":${JSON.stringify(rows[rows.length - 1].rkey)}` : ''
     return `{"records":[${items.join(',')}]${cursor}}`
