@@ -121,14 +121,46 @@ export async function startTestServer(
   }
 }
 
+/**
+ * A loopback port nothing listens on, for a server that binds it later (a
+ * child process, a restart on the same port). It is drawn from below the
+ * kernel's ephemeral range: a port the kernel handed out for `listen(0)`
+ * and closed again can be taken meanwhile by any outgoing connection of any
+ * test process (they draw from that range), which then makes the later
+ * bind fail with EADDRINUSE. Below the range only another caller of this
+ * function could take it, one chance in thousands.
+ */
 export async function freePort(): Promise<number> {
+  const [low, high] = unassignedRange()
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low))
+    if (handedOut.has(port)) continue
+    if (await canListen(port)) {
+      handedOut.add(port)
+      return port
+    }
+  }
+  throw new Error(`no free loopback port in ${low}–${high}`)
+}
+
+/** Ports this process was given already (a restart reuses its own, another server must not get it). */
+const handedOut = new Set<number>()
+
+function unassignedRange(): [number, number] {
+  let ephemeralLow = 32768
+  try {
+    ephemeralLow = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralLow
+  } catch {
+    // not Linux: the common default
+  }
+  return [Math.max(1024, ephemeralLow - 12_000), ephemeralLow]
+}
+
+async function canListen(port: number): Promise<boolean> {
   const net = await import('node:net')
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const s = net.createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo
-      s.close(() => resolve(port))
-    })
+    s.once('error', () => resolve(false))
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)))
   })
 }
