@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream'
 import type { AppContext } from './context.js'
 import { xrpcRouter } from './xrpc/xrpc-router.js'
 import { leanReads, type LeanListener } from './xrpc/lean-reads.js'
+import { leanWrites } from './xrpc/lean-writes.js'
 import { cutMessage, serverFault } from './xrpc/server-faults.js'
 import { serverMethods } from './xrpc/com/atproto/server/index.js'
 import { repoMethods } from './xrpc/com/atproto/repo/index.js'
@@ -28,8 +29,8 @@ import { firehoseSocketServer, SUBSCRIBE_REPOS_PATH } from './sequencer/firehose
 export interface BuiltApp {
   app: Hono
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean
-  /** The lean read path (src/xrpc/lean-reads.ts): answers and returns true, or returns false. */
-  leanRead: LeanListener
+  /** The lean paths (src/xrpc/lean-reads.ts, lean-writes.ts): answers and returns true, or returns false. */
+  lean: LeanListener
   closeSockets(): Promise<void>
 }
 
@@ -65,7 +66,12 @@ export function buildApp(ctx: AppContext, opts: { branding?: PageBranding } = {}
   return {
     app,
     upgrade: (req, socket, head) => firehoseSockets.upgrade(req, socket, head),
-    leanRead: leanReads(ctx, methods),
+    lean: bothLean(leanReads(ctx, methods), leanWrites(ctx, methods)),
     closeSockets: () => firehoseSockets.close(),
   }
+}
+
+/** Reads are offered first: they are the more frequent, and each path turns the other's requests away at their verb. */
+function bothLean(reads: LeanListener, writes: LeanListener): LeanListener {
+  return (req, res) => reads(req, res) || writes(req, res)
 }

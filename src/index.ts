@@ -66,17 +66,19 @@ export interface Pds {
    */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean
   /**
-   * Answers the hottest public reads (getRecord) straight from the host's
-   * Node request, without building web Request and Response objects or
-   * running them through Hono: the same answer, headers, logs and metrics,
-   * at about two thirds of the server's cost. Returns false, touching nothing, for
-   * every other request: hand that one to `app`. Optional: `app` answers
-   * these reads as well.
+   * Answers the hottest calls straight from the host's Node request, without
+   * building web Request and Response objects or running them through Hono:
+   * the public reads getRecord and listRecords, and the repository writes
+   * (createRecord, putRecord, deleteRecord, applyWrites) with a session
+   * token. The same answers, headers, limits, logs and metrics, at less of
+   * the server's cost. Returns false, touching nothing, for every other
+   * request: hand that one to `app`. Optional: `app` answers all of these
+   * as well.
    *
    * @example
-   * const server = http.createServer((req, res) => pds.leanRead(req, res) || honoListener(req, res))
+   * const server = http.createServer((req, res) => pds.lean(req, res) || honoListener(req, res))
    */
-  leanRead(req: IncomingMessage, res: ServerResponse): boolean
+  lean(req: IncomingMessage, res: ServerResponse): boolean
   /**
    * Finishes writes in flight, closes sockets, the database and the embedded PLC.
    *
@@ -176,7 +178,7 @@ export async function createPds(options: PdsOptions | Config = {}, hooks: Create
   if (isConfig(options)) config = options
   else ({ config, pages } = configFromOptions(options))
   const ctx = await createContext(config, hooks)
-  const { app, upgrade, leanRead, closeSockets } = buildApp(ctx, { branding: resolveBranding(pages) })
+  const { app, upgrade, lean, closeSockets } = buildApp(ctx, { branding: resolveBranding(pages) })
   const sequencerTasks = startSequencerTasks(ctx)
   ctx.blobCollector.start(config.blobCollectIntervalSec * 1000)
   let control: ControlSocket | null = null
@@ -205,7 +207,7 @@ export async function createPds(options: PdsOptions | Config = {}, hooks: Create
   const pds: Pds = {
     app,
     upgrade,
-    leanRead,
+    lean,
     controlSocket: control?.path ?? null,
     info: { publicUrl: config.publicUrl, serviceDid: config.serviceDid, handleDomains: [...config.handleDomains] },
     session: hostSession.session,

@@ -27,7 +27,7 @@ async function main() {
   let pds: Pds | null = null
   // The lean read path answers the hottest public reads before @hono/node-server's listener
   // (src/xrpc/lean-reads.ts, src/ops/lean-first.ts), only while the gate lets requests through to Hearth.
-  const createServer = leanFirst(() => (gate.isReady() ? (pds?.leanRead ?? null) : null))
+  const createServer = leanFirst(() => (gate.isReady() ? (pds?.lean ?? null) : null))
   const server = serve({ fetch: gate.fetch, port: config.port, hostname: config.host, createServer }, (info) => {
     logger.info({ port: info.port, publicUrl: config.publicUrl, dataDir: config.dataDir }, 'hearth listening')
   }) as Server

@@ -1,11 +1,11 @@
 /**
  * A `createServer` for @hono/node-server's `serve` that offers each request
- * to a lean listener first (src/xrpc/lean-reads.ts; `pds.leanRead`), and
+ * to a lean listener first (src/xrpc/lean-reads.ts; `pds.lean`), and
  * hands it to the app's listener when that one does not take it. Here, not
  * beside the lean path, so `npm start` needs nothing from src/xrpc.
  *
  * @example
- * serve({ fetch: gate.fetch, port, createServer: leanFirst(() => pds?.leanRead ?? null) })
+ * serve({ fetch: gate.fetch, port, createServer: leanFirst(() => pds?.lean ?? null) })
  */
 import http from 'node:http'
 

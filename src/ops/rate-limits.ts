@@ -213,22 +213,16 @@ export function publicRateLimits(ctx: AppContext): MiddlewareHandler {
   const limits = ctx.rateLimits
   return async (c, next) => {
     const nsid = c.req.path.slice('/xrpc/'.length)
-    const pricer = WRITE_METHODS.get(nsid)
-    const isWrite = pricer !== undefined
+    const isWrite = WRITE_METHODS.has(nsid)
     if (!limits.enabled || c.req.method !== 'POST' || (!isWrite && !SESSION_METHODS.has(nsid))) return next()
     const ip = clientAddress(c, ctx.config.trustProxy)
     let state: LimitState | null
     let failureKey: string | null = null
     try {
       if (isWrite) {
-        const did = await accessDid(ctx, c.req.header('authorization'))
+        state = await chargeWrite(ctx, nsid, c.req.header('authorization'), ip, (limit) => readBodyOnce(c.req.raw, limit))
         // No valid token: the router answers 401 without touching anything.
-        if (!did) return next()
-        // Only batches are priced by their body; the rest skip reading it here.
-        const limit = bodyLimitFor(ctx, nsid)
-        const body = limit ? await peekJson(c.req.raw, limit) : null
-        const points = pricer(body)
-        state = limits.take(limits.writeCharges(did, ip), points)
+        if (!state) return next()
       } else {
         const charges: Charge[] = ip !== 'unknown' ? [{ limiter: limits.sessionsPerIp, key: ip }] : []
         if (nsid === 'com.atproto.server.createSession') {
@@ -265,6 +259,32 @@ export function publicRateLimits(ctx: AppContext): MiddlewareHandler {
   }
 }
 
+/**
+ * Charges a write method (createRecord, applyWrites, …) to its account and
+ * client address: the state to send in the answer's headers, or null when
+ * limits are off, the method is no write or no valid access token names an
+ * account (the router then answers 401). Throws RateLimitedError when a
+ * budget has no room, 413 when a batch priced by its body is too large.
+ * The public edge's middleware and the lean write path both charge here.
+ */
+export async function chargeWrite(
+  ctx: AppContext,
+  nsid: string,
+  authorization: string | undefined,
+  ip: string,
+  readBody: (limit: number) => Promise<Uint8Array>,
+): Promise<LimitState | null> {
+  const limits = ctx.rateLimits
+  const pricer = WRITE_METHODS.get(nsid)
+  if (!limits.enabled || pricer === undefined) return null
+  const did = await accessDid(ctx, authorization)
+  if (!did) return null
+  // Only batches are priced by their body; the rest skip reading it here.
+  const limit = bodyLimitFor(ctx, nsid)
+  const body = limit ? parseJsonOrNull(await readBody(limit)) : null
+  return limits.take(limits.writeCharges(did, ip), pricer(body))
+}
+
 /** Failed sign-ins count per account whatever form of identifier was used (DID, handle, email). */
 function signInKey(ctx: AppContext, identifier: string): string {
   return ctx.accounts.lookup(identifier)?.did ?? identifier.trim().toLowerCase()
@@ -284,7 +304,10 @@ function refreshDid(ctx: AppContext, authorization: string | undefined): Promise
  */
 async function peekJson(req: Request, limit: number): Promise<unknown> {
   // No `req.body` check first: on @hono/node-server that getter builds a whole web Request.
-  const bytes = await readBodyOnce(req, limit)
+  return parseJsonOrNull(await readBodyOnce(req, limit))
+}
+
+function parseJsonOrNull(bytes: Uint8Array): unknown {
   try {
     return JSON.parse(new TextDecoder().decode(bytes))
   } catch {

@@ -25,30 +25,11 @@ import { getQueryParams } from 'hono/utils/url'
 import type { AppContext } from '../context.js'
 import { requestRecorder } from '../observability/request-observer.js'
 import { nodeClientAddress } from '../ops/client-address.js'
-import { XRPC_ANSWER_CORS } from '../ops/xrpc-cors.js'
+import { PLAIN_HOST, PLAIN_URL, XRPC_PREFIX, writeJson } from './lean-answer.js'
 import type { LeanListener } from '../ops/lean-first.js'
 import { assertValidOutput, JsonText, readParams, routeMethods, type XrpcMethod } from './xrpc-router.js'
 
 export type { LeanListener }
-
-const XRPC_PREFIX = '/xrpc/'
-/**
- * URLs and hosts @hono/node-server takes as they are (its own checks, with `%`
- * added and `#` left out: a URL parser keeps percent escapes as they are),
- * so `c.req.url` on the full path would hold this same query and both paths
- * read the same values. Anything else goes the full path.
- */
-const PLAIN_URL = /^\/[!$%&-;=?-[\]_a-z~]*$/
-const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/
-
-/**
- * The answer's headers go to writeHead as one flat list of names and values.
- * An object literal per answer (spreading the CORS headers in) was kept
- * alive long enough that V8 moved its allocation to the old generation:
- * over 100,000 getRecords the heap climbed to 148 MB before a full
- * collection, and peak RSS was 266 MiB against 197 MiB with this list.
- */
-const CORS_PAIRS = Object.entries(XRPC_ANSWER_CORS).flat()
 
 export function leanReads(ctx: AppContext, methods: XrpcMethod[]): LeanListener {
   const lean = methods.filter((m) => m.lean === true && m.auth === 'none')
@@ -81,8 +62,7 @@ export function leanReads(ctx: AppContext, methods: XrpcMethod[]): LeanListener 
     }
     const incoming = h['x-request-id']
     const requestId = recorder.requestId(typeof incoming === 'string' ? incoming : undefined)
-    res.writeHead(200, [...CORS_PAIRS, 'x-request-id', requestId, 'content-type', 'application/json', 'content-length', String(Buffer.byteLength(text))])
-    res.end(text)
+    writeJson(res, 200, text, requestId)
     recorder.finish({
       requestId,
       method: 'GET',

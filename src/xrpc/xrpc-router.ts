@@ -11,7 +11,7 @@
  */
 import { Hono, type Context } from 'hono'
 import { jsonToLex, type LexXrpcQuery, type LexXrpcProcedure } from '@atproto/lexicon'
-import type { AuthMode, Credentials } from '../auth/request-auth.js'
+import type { AuthMode, Credentials, RequestFacts } from '../auth/request-auth.js'
 import { requestFacts } from '../auth/request-facts.js'
 import { assertPermitted } from '../auth/method-permissions.js'
 import type { AppContext } from '../context.js'
@@ -41,6 +41,12 @@ export interface XrpcMethod<P = any, I = any> {
    * `ctx`, changes nothing, and answers a JsonText.
    */
   lean?: boolean
+  /**
+   * May also be answered by the lean write path (src/xrpc/lean-writes.ts): a
+   * procedure that takes JSON and answers JSON, whose handler reads only
+   * `input`, `auth` and `ctx` (never `c`).
+   */
+  leanWrite?: boolean
   handler: (call: XrpcCall<P, I>) => unknown | Promise<unknown>
 }
 
@@ -102,18 +108,20 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[], opts: XrpcRou
       const routed = byNsid.get(nsid)
       if (!routed && opts.fallback) return await opts.fallback(c, nsid)
       if (!routed) throw new XrpcError(404, 'MethodNotImplemented', `Method not implemented: ${nsid}`)
-      const { method, def, verb } = routed
+      const { def, verb } = routed
       const httpMethod = c.req.method === 'HEAD' ? 'GET' : c.req.method
       if (httpMethod !== verb) {
         throw new XrpcError(405, 'InvalidRequest', `${nsid} is a ${def?.type ?? 'query'}: use HTTP ${verb}`)
       }
-      const params = readParams(c.req.queries(), def, routed.checkParams)
-      // A public method reads no credentials: skip building the request's facts (a URL parse) for nothing.
-      const auth = method.auth === 'none' ? null : await ctx.requestAuth.verify(method.auth, requestFacts(c, ctx), nsid)
-      const input = method.rawInput || verb === 'GET' ? undefined : await readJsonInput(c, nsid, def, ctx)
-      // What an OAuth token may do depends on the input (the collection written, the blob's type).
-      if (auth?.kind === 'oauth') assertPermitted(ctx, nsid, auth, { params, input, contentType: c.req.header('content-type'), proxyHeader: c.req.header('atproto-proxy') })
-      const out = await method.handler({ params, input, auth, ctx, c })
+      const out = await runMethod(ctx, routed, {
+        params: readParams(c.req.queries(), def, routed.checkParams),
+        facts: () => requestFacts(c, ctx),
+        // The rate limiter may have read it already (same limit): one read per request.
+        body: () => readBodyOnce(c.req.raw, ctx.config.maxJsonBodyBytes),
+        contentType: c.req.header('content-type'),
+        proxyHeader: c.req.header('atproto-proxy'),
+        c,
+      })
       if (out instanceof Response) return out
       if (out instanceof JsonText) {
         if (ctx.config.validateOutput) assertValidOutput(ctx, nsid, JSON.parse(out.text))
@@ -143,16 +151,27 @@ export function assertValidOutput(ctx: AppContext, nsid: string, json: unknown):
 }
 
 export function xrpcErrorResponse(c: Context, err: unknown, ctx: AppContext): Response {
-  if (err instanceof HearthError) {
-    return c.json(err.toJSON(), xrpcStatus(err) as never, xrpcErrorHeaders(err))
-  }
+  const answer = xrpcErrorAnswer(err, ctx, c.req.path)
+  return c.json(answer.body, answer.status as never, answer.headers)
+}
+
+/** An error as the XRPC edge answers it, whatever carries the answer (Hono here, Node's response on the lean write path). */
+export interface XrpcErrorAnswer {
+  status: number
+  body: { error: string; message: string }
+  headers?: Record<string, string>
+}
+
+/** Known errors in their own status and shape; a full disk as its fault; anything else a logged 500. */
+export function xrpcErrorAnswer(err: unknown, ctx: AppContext, path: string): XrpcErrorAnswer {
+  if (err instanceof HearthError) return { status: xrpcStatus(err), body: err.toJSON(), headers: xrpcErrorHeaders(err) }
   const fault = serverFault(err)
   if (fault) {
-    ctx.logger.error({ err, path: c.req.path }, 'storage full: a request was refused')
-    return c.json(fault.toJSON(), fault.status as never)
+    ctx.logger.error({ err, path }, 'storage full: a request was refused')
+    return { status: fault.status, body: fault.toJSON() }
   }
-  ctx.logger.error({ err, path: c.req.path }, 'unhandled error in XRPC method')
-  return c.json({ error: 'InternalServerError', message: 'Internal Server Error' }, 500)
+  ctx.logger.error({ err, path }, 'unhandled error in XRPC method')
+  return { status: 500, body: { error: 'InternalServerError', message: 'Internal Server Error' } }
 }
 
 /** Query strings arrive as text (`queries`: each name's values, decoded): turn each into the lexicon's type, then validate. */
@@ -186,16 +205,53 @@ function convertScalar(name: string, type: string, raw: string): unknown {
   return raw
 }
 
-async function readJsonInput(c: Context, nsid: string, def: LexXrpcProcedure | LexXrpcQuery | undefined, ctx: AppContext) {
+/** A call as the router has read it, whichever listener carried it. */
+export interface CallRequest {
+  params: Record<string, unknown>
+  /** Asked only for a method that takes credentials (building them parses the URL). */
+  facts: () => RequestFacts
+  /** The body's bytes under the JSON limit (413 past it); asked only for a procedure with JSON input. */
+  body: () => Promise<Uint8Array>
+  contentType: string | undefined
+  proxyHeader: string | undefined
+  c: Context
+}
+
+/**
+ * A routed call from its credentials to its handler's answer, in this order
+ * (which error wins): credentials, then input, then what an OAuth token may
+ * do with that input, then the handler. The Hono route and the lean write
+ * path both call it.
+ */
+export async function runMethod(ctx: AppContext, routed: RoutedMethod, call: CallRequest): Promise<unknown> {
+  const { method, def, verb } = routed
+  const { params } = call
+  // A public method reads no credentials: skip building the request's facts (a URL parse) for nothing.
+  const auth = method.auth === 'none' ? null : await ctx.requestAuth.verify(method.auth, call.facts(), method.nsid)
+  const input = method.rawInput || verb === 'GET' ? undefined : parseInput(ctx, method.nsid, def, await call.body(), call.contentType)
+  // What an OAuth token may do depends on the input (the collection written, the blob's type).
+  if (auth?.kind === 'oauth') assertPermitted(ctx, method.nsid, auth, { params, input, contentType: call.contentType, proxyHeader: call.proxyHeader })
+  return method.handler({ params, input, auth, ctx, c: call.c })
+}
+
+/** What the media type of a Content-Type header names, as the input checks compare it. */
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0].trim().toLowerCase()
+}
+
+/**
+ * A procedure's body, read already, as its handler takes it: none when the
+ * lexicon declares no input, the bytes for a non-JSON input, else parsed
+ * JSON checked against the lexicon. Shared with the lean write path.
+ */
+export function parseInput(ctx: AppContext, nsid: string, def: LexXrpcProcedure | LexXrpcQuery | undefined, raw: Uint8Array, contentType: string | undefined) {
   const expects = def && 'input' in def ? def.input : undefined
-  // The rate limiter may have read it already (same limit): one read per request.
-  const raw = await readBodyOnce(c.req.raw, ctx.config.maxJsonBodyBytes)
   if (!expects) {
     if (raw.length > 0) throw new XrpcError(400, 'InvalidRequest', `${nsid} takes no input`)
     return undefined
   }
   if (expects.encoding !== 'application/json') return raw
-  const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase()
+  const type = mediaType(contentType)
   if (type !== 'application/json') {
     throw new XrpcError(400, 'InvalidRequest', `${nsid} takes application/json input (got ${type || 'no content type'})`)
   }

@@ -26,9 +26,9 @@ const collection = 'app.bsky.feed.post'
 beforeAll(async () => {
   server = await startTestServer()
   // Offered to the lean path through the test server's listener, as `npm start` does; the answer recorded.
-  const leanRead = server.pds.leanRead
-  server.pds.leanRead = (req, res) => {
-    const answered = leanRead(req, res)
+  const lean = server.pds.lean
+  server.pds.lean = (req, res) => {
+    const answered = lean(req, res)
     taken.push(answered)
     return answered
   }

@@ -20,6 +20,7 @@ const RESULT_TYPES = {
 export default xrpcMethod<unknown, ComAtprotoRepoApplyWrites.InputSchema>({
   nsid: 'com.atproto.repo.applyWrites',
   auth: 'access',
+  leanWrite: true,
   async handler({ input, auth, ctx }) {
     const { did } = resolveWritableRepo(ctx, input.repo, auth)
     if (input.writes.length > MAX_WRITES) throw invalidRequest(`Too many writes: at most ${MAX_WRITES} per call`)

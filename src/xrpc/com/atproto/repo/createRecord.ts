@@ -6,6 +6,7 @@ import { resolveWritableRepo } from './resolve-repo.js'
 export default xrpcMethod<unknown, ComAtprotoRepoCreateRecord.InputSchema>({
   nsid: 'com.atproto.repo.createRecord',
   auth: 'access',
+  leanWrite: true,
   async handler({ input, auth, ctx }) {
     const { did } = resolveWritableRepo(ctx, input.repo, auth)
     const write = prepareWrite(

@@ -7,6 +7,7 @@ import { resolveWritableRepo } from './resolve-repo.js'
 export default xrpcMethod<unknown, ComAtprotoRepoDeleteRecord.InputSchema>({
   nsid: 'com.atproto.repo.deleteRecord',
   auth: 'access',
+  leanWrite: true,
   async handler({ input, auth, ctx }) {
     const { did } = resolveWritableRepo(ctx, input.repo, auth)
     const write = prepareWrite(

@@ -6,6 +6,7 @@ import { resolveWritableRepo } from './resolve-repo.js'
 export default xrpcMethod<unknown, ComAtprotoRepoPutRecord.InputSchema>({
   nsid: 'com.atproto.repo.putRecord',
   auth: 'access',
+  leanWrite: true,
   async handler({ input, auth, ctx }) {
     const { did } = resolveWritableRepo(ctx, input.repo, auth)
     const current = ctx.records.get(did, '', input.collection, input.rkey)
