@@ -20,6 +20,8 @@ const MAJOR_TEXT = 3
 const MAJOR_ARRAY = 4
 const MAJOR_MAP = 5
 const CBOR_NULL = 0xf6
+const CBOR_FALSE = 0xf4
+const CBOR_TRUE = 0xf5
 
 /** Bytes a CBOR head takes for argument `n` (n < 2^32). */
 export const headLen = (n: number) => (n < 24 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5)
@@ -82,6 +84,20 @@ export class CborWriter {
     this.head(MAJOR_BYTES, b.length)
     this.out.set(b, this.at)
     this.at += b.length
+  }
+
+  /** Bytes already encoded (a frame's header), copied as they are. */
+  raw(b: Uint8Array): void {
+    this.out.set(b, this.at)
+    this.at += b.length
+  }
+
+  bool(b: boolean): void {
+    this.out[this.at++] = b ? CBOR_TRUE : CBOR_FALSE
+  }
+
+  nil(): void {
+    this.out[this.at++] = CBOR_NULL
   }
 
   cid(c: Cid | null): void {
