@@ -7,7 +7,7 @@
 import { round } from './measure.js'
 
 /** Fields that name the size measured, not a figure (or that measure the workload rather than the server). */
-const SIZE_KEYS = new Set(['accounts', 'records', 'subscribers', 'writes', 'missing', 'carMiB', 'carBytes', 'count', 'batches', 'batchSize', 'requests', 'concurrency', 'workers', 'duplicates', 'gaps', 'receivedBeforeAck'])
+const SIZE_KEYS = new Set(['accounts', 'records', 'subscribers', 'writes', 'missing', 'carMiB', 'carBytes', 'count', 'batches', 'batchSize', 'requests', 'concurrency', 'workers', 'duplicates', 'gaps', 'receivedBeforeAck', 'after'])
 const higherIsBetter = (key: string) => /persec/i.test(key)
 
 const median = (xs: number[]) => {

@@ -53,7 +53,11 @@ export function leanWrites(ctx: AppContext, methods: XrpcMethod[]): LeanListener
     if (h.authorization === undefined || h.dpop !== undefined || h['atproto-proxy'] !== undefined || h.expect !== undefined) return false
     if (h['transfer-encoding'] !== undefined || !(Number(h['content-length']) <= limit)) return false
     if (mediaType(h['content-type']) !== 'application/json') return false
-    void answer(ctx, recorder, routedMethod, req, res)
+    answer(ctx, recorder, routedMethod, req, res).catch((err: unknown) => {
+      // Only writing the answer itself can land here (a socket gone mid-write): nothing is left to tell the client.
+      ctx.logger.error({ err, path: url }, 'the lean write path could not answer')
+      res.destroy()
+    })
     return true
   }
 }
