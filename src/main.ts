@@ -25,8 +25,8 @@ async function main() {
   const logger = createLogger(config.logLevel)
   const gate = startupGate()
   let pds: Pds | null = null
-  // The lean read path answers the hottest public reads before @hono/node-server's listener
-  // (src/xrpc/lean-reads.ts, src/ops/lean-first.ts), only while the gate lets requests through to Hearth.
+  // The lean paths answer the hottest public reads and the repository writes before @hono/node-server's listener
+  // (src/xrpc/lean-reads.ts, lean-writes.ts, src/ops/lean-first.ts), only while the gate lets requests through to Hearth.
   const createServer = leanFirst(() => (gate.isReady() ? (pds?.lean ?? null) : null))
   const server = serve({ fetch: gate.fetch, port: config.port, hostname: config.host, createServer }, (info) => {
     logger.info({ port: info.port, publicUrl: config.publicUrl, dataDir: config.dataDir }, 'hearth listening')

@@ -1,6 +1,6 @@
 /**
  * A `createServer` for @hono/node-server's `serve` that offers each request
- * to a lean listener first (src/xrpc/lean-reads.ts; `pds.lean`), and
+ * to a lean listener first (src/xrpc/lean-reads.ts, lean-writes.ts; `pds.lean`), and
  * hands it to the app's listener when that one does not take it. Here, not
  * beside the lean path, so `npm start` needs nothing from src/xrpc.
  *

@@ -81,7 +81,7 @@ export async function startTestServer(
   )
   const pds = withContext(await createPds(config))
   const server: ServerType = await new Promise((resolve) => {
-    // As `npm start` serves it: the lean read path first (src/xrpc/lean-reads.ts), then the app.
+    // As `npm start` serves it: the lean paths first (src/xrpc/lean-reads.ts, lean-writes.ts), then the app.
     const s = serve({ fetch: pds.app.fetch, port, hostname: '127.0.0.1', createServer: leanFirst(() => pds.lean) }, () => resolve(s))
   })
   server.on('upgrade', (req, socket, head) => {
