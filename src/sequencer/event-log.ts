@@ -212,19 +212,19 @@ export class EventLog {
     return stmt
   }
 
-  private append(
+  private append<B extends object>(
     did: string,
     scope: string,
     type: string,
-    body: (seq: number, time: string) => object,
+    body: (seq: number, time: string) => B,
     /** A faster writer for this type's body (src/sequencer/commit-frame.ts); null hands the body to lex-cbor. */
-    encode?: (body: never) => Uint8Array | null,
+    encode?: (body: B) => Uint8Array | null,
   ): StoredEvent {
     if (!this.db.inTransaction) throw new Error('event rows are written inside the change\'s transaction')
     const seq = (this.nextSeqStmt.get() as { next: number }).next
     const time = new Date().toISOString()
     const value = body(seq, time)
-    const frame = encode?.(value as never) ?? encodeFrame(type, value)
+    const frame = encode?.(value) ?? encodeFrame(type, value)
     this.insert.run(seq, did, scope, type, frame, time)
     const event = { seq, did, scope, eventType: type, frame, sequencedAt: time }
     this.pending.push(event)

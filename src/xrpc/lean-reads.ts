@@ -27,7 +27,7 @@ import { requestRecorder } from '../observability/request-observer.js'
 import { nodeClientAddress } from '../ops/client-address.js'
 import { PLAIN_HOST, PLAIN_URL, XRPC_PREFIX, writeJson } from './lean-answer.js'
 import type { LeanListener } from '../ops/lean-first.js'
-import { assertValidOutput, JsonText, readParams, routeMethods, type XrpcMethod } from './xrpc-router.js'
+import { answerText, JsonText, readParams, routeMethods, type XrpcMethod } from './xrpc-router.js'
 
 export type { LeanListener }
 
@@ -55,8 +55,7 @@ export function leanReads(ctx: AppContext, methods: XrpcMethod[]): LeanListener 
       const queries = query < 0 ? {} : (getQueryParams(url) as Record<string, string[]>)
       const out = method.handler({ params: readParams(queries, def, checkParams), input: undefined, auth: null, ctx, c: undefined as never })
       if (!(out instanceof JsonText)) return false
-      text = out.text
-      if (ctx.config.validateOutput) assertValidOutput(ctx, method.nsid, JSON.parse(text))
+      text = answerText(ctx, routedMethod, out)!
     } catch {
       return false
     }

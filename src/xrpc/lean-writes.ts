@@ -35,7 +35,7 @@ import type { LeanListener } from '../ops/lean-first.js'
 import { chargeWrite, rateLimitHeaders, RateLimitedError, type LimitState } from '../ops/rate-limits.js'
 import { PLAIN_HOST, XRPC_PREFIX, writeJson } from './lean-answer.js'
 import { XrpcError } from './xrpc-error.js'
-import { assertValidOutput, JsonText, mediaType, readParams, routeMethods, runMethod, xrpcErrorAnswer, type RoutedMethod, type XrpcMethod } from './xrpc-router.js'
+import { answerText, mediaType, readParams, routeMethods, runMethod, xrpcErrorAnswer, type RoutedMethod, type XrpcMethod } from './xrpc-router.js'
 
 export function leanWrites(ctx: AppContext, methods: XrpcMethod[]): LeanListener {
   const lean = methods.filter((m) => m.leanWrite === true && !m.rawInput && m.auth !== 'none')
@@ -97,10 +97,9 @@ async function answer(
       proxyHeader: undefined,
       c: undefined as never,
     })
-    if (out instanceof JsonText) text = out.text
-    else if (out !== undefined && out !== null) text = JSON.stringify(out)
-    else throw new Error(`${nsid} answered no JSON: it cannot be on the lean write path`)
-    if (ctx.config.validateOutput) assertValidOutput(ctx, nsid, JSON.parse(text))
+    const answered = answerText(ctx, routed, out)
+    if (answered === null) throw new Error(`${nsid} answered no JSON: it cannot be on the lean write path`)
+    text = answered
   } catch (err) {
     const refused = xrpcErrorAnswer(err, ctx, url)
     status = refused.status

@@ -123,15 +123,8 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[], opts: XrpcRou
         c,
       })
       if (out instanceof Response) return out
-      if (out instanceof JsonText) {
-        if (ctx.config.validateOutput) assertValidOutput(ctx, nsid, JSON.parse(out.text))
-        return c.body(out.text, 200, JSON_HEADERS)
-      }
-      if (out === undefined || out === null) return c.body(null, 200)
-      if (ctx.config.validateOutput && def?.output?.encoding === 'application/json') {
-        assertValidOutput(ctx, nsid, JSON.parse(JSON.stringify(out)))
-      }
-      return c.json(out)
+      const text = answerText(ctx, routed, out)
+      return text === null ? c.body(null, 200) : c.body(text, 200, JSON_HEADERS)
     } catch (err) {
       return xrpcErrorResponse(c, err, ctx)
     }
@@ -140,6 +133,20 @@ export function xrpcRouter(ctx: AppContext, methods: XrpcMethod[], opts: XrpcRou
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
+
+/**
+ * A handler's answer as the JSON text sent (null when it answered nothing),
+ * checked against the lexicon when output validation is on. Every path that
+ * answers a method (the route, the lean paths) sends it through here.
+ */
+export function answerText(ctx: AppContext, routed: RoutedMethod, out: unknown): string | null {
+  if (out === undefined || out === null) return null
+  const text = out instanceof JsonText ? out.text : JSON.stringify(out)
+  if (ctx.config.validateOutput && (out instanceof JsonText || routed.def?.output?.encoding === 'application/json')) {
+    assertValidOutput(ctx, routed.method.nsid, JSON.parse(text))
+  }
+  return text
+}
 
 export function assertValidOutput(ctx: AppContext, nsid: string, json: unknown): void {
   try {

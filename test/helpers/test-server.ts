@@ -146,14 +146,19 @@ export async function freePort(): Promise<number> {
 /** Ports this process was given already (a restart reuses its own, another server must not get it). */
 const handedOut = new Set<number>()
 
+let range: [number, number] | null = null
+
+/** Read once per process: the kernel's setting does not change under a test run. */
 function unassignedRange(): [number, number] {
+  if (range) return range
   let ephemeralLow = 32768
   try {
     ephemeralLow = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralLow
   } catch {
     // not Linux: the common default
   }
-  return [Math.max(1024, ephemeralLow - 12_000), ephemeralLow]
+  range = [Math.max(1024, ephemeralLow - 12_000), ephemeralLow]
+  return range
 }
 
 async function canListen(port: number): Promise<boolean> {
